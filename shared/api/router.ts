@@ -1,0 +1,146 @@
+/**
+ * Declarative API routes: each route states its path, its zod schemas for path parameters, query
+ * and body, and its response schema. The same definitions drive request validation, dispatch
+ * (@middy/http-router) and the OpenAPI document, so the three cannot drift apart.
+ */
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { fieldErrors, problems, ProblemError, problemBody } from './problem.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface Claims {
+  email: string;
+  sub: string;
+}
+
+export interface RequestContext<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  /** Verified JWT claims (the API Gateway JWT authorizer checked the token). */
+  claims: Claims | null;
+  event: APIGatewayProxyEventV2WithJWTAuthorizer;
+}
+
+export type ApiResult =
+  | { status: number; body: unknown; headers?: Record<string, string> }
+  | { status: number; redirect: string }
+  | { status: 204 };
+
+export interface RouteDefinition<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  method: HttpMethod;
+  /** `/api/...` with `{name}` path parameters, as API Gateway writes them. */
+  path: string;
+  operationId: string;
+  summary: string;
+  tags: string[];
+  /** `public` routes skip authentication (only the OpenAPI document). */
+  auth?: 'user' | 'public';
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Success response: status and schema (`null` for no JSON body, e.g. redirects). */
+  response: { status: number; schema: z.ZodType | null; description: string };
+  /** Problem statuses this route may answer with, for the document. */
+  errors?: number[];
+  handle: (ctx: RequestContext<z.output<P>, z.output<Q>, z.output<B>>) => Promise<ApiResult>;
+}
+
+export type AnyRoute = RouteDefinition<z.ZodType, z.ZodType, z.ZodType>;
+
+export function defineRoute<P extends z.ZodType = z.ZodObject<{}>, Q extends z.ZodType = z.ZodObject<{}>, B extends z.ZodType = z.ZodUndefined>(
+  route: RouteDefinition<P, Q, B>,
+): AnyRoute {
+  return route as unknown as AnyRoute;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+function decodeParams(raw: Record<string, string | undefined> | undefined): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [k, v] of Object.entries(raw ?? {})) {
+    if (k === 'proxy' || v === undefined) continue;
+    try {
+      out[k] = decodeURIComponent(v);
+    } catch {
+      throw problems.badRequest('A path parameter is not valid URL encoding.', [{ field: `path.${k}`, message: 'invalid percent-encoding' }]);
+    }
+  }
+  return out;
+}
+
+function readJsonBody(event: APIGatewayProxyEventV2WithJWTAuthorizer): unknown {
+  if (event.body === undefined || event.body === '') return undefined;
+  const contentType = (event.headers['content-type'] ?? '').toLowerCase();
+  if (!contentType.startsWith('application/json')) {
+    throw problems.unsupportedMediaType('Send the request body as application/json.');
+  }
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw problems.payloadTooLarge('The JSON body is larger than 1 MiB.');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw problems.badRequest('The body is not valid JSON.', [{ field: 'body', message: (error as Error).message }]);
+  }
+}
+
+export function claimsOf(event: APIGatewayProxyEventV2WithJWTAuthorizer): Claims | null {
+  const claims = event.requestContext.authorizer?.jwt?.claims;
+  if (!claims) return null;
+  const email = claims.email;
+  if (typeof email !== 'string' || email === '') return null;
+  return { email: email.toLowerCase(), sub: String(claims.sub ?? '') };
+}
+
+/** Validates the request against the route's schemas and runs it; every failure is a problem response. */
+export function toLambdaHandler(route: AnyRoute) {
+  return async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
+    try {
+      const claims = claimsOf(event);
+      if (route.auth !== 'public' && claims === null) throw problems.unauthorized();
+      const params = parsePart('path', route.params, decodeParams(event.pathParameters));
+      const query = parsePart('query', route.query, event.queryStringParameters ?? {});
+      const body = parsePart('body', route.body, route.body ? readJsonBody(event) : undefined);
+      const result = await route.handle({ params, query, body, claims, event });
+      return toResponse(result);
+    } catch (error) {
+      return errorResponse(error, event.rawPath);
+    }
+  };
+}
+
+function parsePart(part: 'path' | 'query' | 'body', schema: z.ZodType | undefined, value: unknown): any {
+  if (!schema) return part === 'body' ? undefined : {};
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const errors = fieldErrors(part, result.error);
+    throw problems.badRequest(`${errors.length === 1 ? 'A field is' : 'Some fields are'} invalid: ${errors.map((e) => e.field).join(', ')}.`, errors);
+  }
+  return result.data;
+}
+
+function toResponse(result: ApiResult): APIGatewayProxyStructuredResultV2 {
+  if ('redirect' in result) return { statusCode: result.status, headers: { location: result.redirect, 'cache-control': 'no-store' } };
+  if (!('body' in result)) return { statusCode: 204 };
+  return {
+    statusCode: result.status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...result.headers },
+    body: JSON.stringify(result.body),
+  };
+}
+
+export function errorResponse(error: unknown, instance?: string): APIGatewayProxyStructuredResultV2 {
+  let problem: ProblemError;
+  if (error instanceof ProblemError) {
+    problem = error;
+  } else {
+    console.error(JSON.stringify({ level: 'error', msg: 'unhandled API error', error: error instanceof Error ? error.stack : String(error) }));
+    problem = new ProblemError(500, 'Internal error', 'Something went wrong on our side; the request may be retried.');
+  }
+  return {
+    statusCode: problem.status,
+    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
+    body: JSON.stringify(problemBody(problem, instance)),
+  };
+}

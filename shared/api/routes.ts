@@ -1,0 +1,208 @@
+/** The HTTP API's routes (spine): the caller, mailboxes, conversations, messages, admin listings. */
+import { z } from 'zod';
+import { CONVERSATION_STATUSES, type ConversationRecord, type ConversationStatus, type MessageRecord } from '../model/types.js';
+import { indexKeys } from '../model/keys.js';
+import type { Table } from '../adapters/dynamodb-table.js';
+import type { DownloadLinks } from '../adapters/s3-presigner.js';
+import type { MailStore } from '../inbound/mail-store.js';
+import type { Directory } from '../org/directory.js';
+import { loadCaller, requireMember, requireOrgAdmin, roleIn } from './access.js';
+import { cursorParam } from './cursor.js';
+import { explainThreading, listByLookupIndex, listConversations, loadConversationMessages, resolveInlineImages } from './inbox-queries.js';
+import { problems } from './problem.js';
+import { defineRoute, type AnyRoute } from './router.js';
+import {
+  conversationDetailSchema, conversationListSchema, failureSchema, id, meSchema, mailboxSchema, unroutableSchema,
+} from './schemas.js';
+import { buildOpenApi } from './openapi.js';
+
+export interface ApiDeps {
+  table: Table;
+  directory: Directory;
+  store: MailStore;
+  links: DownloadLinks;
+}
+
+const limitParam = z.coerce.number().int().min(1).max(100).default(25).describe('Page size, 1 to 100.');
+
+function summary(c: ConversationRecord) {
+  return {
+    conversationId: c.conversationId, mailboxId: c.mailboxId, subject: c.subject, snippet: c.snippet, from: c.from,
+    status: c.status, assignee: c.assignee, isNew: c.isNew, labels: c.labels, flags: c.flags,
+    messageCount: c.messageCount, hasAttachments: c.hasAttachments, createdAt: c.createdAt, lastActivityAt: c.lastActivityAt,
+  };
+}
+
+function rawPath(messageKey: string) {
+  return `/api/messages/${messageKey}/raw`;
+}
+
+/** A message is visible to members of any mailbox it is placed in, and unroutable mail to org admins. */
+function canSee(caller: Awaited<ReturnType<typeof loadCaller>>, message: MessageRecord): boolean {
+  if (message.placements.length === 0) return caller.orgAdmin && message.orgId === caller.orgId;
+  return message.placements.some((p) => roleIn(caller, p.mailboxId) !== null);
+}
+
+export function createRoutes(deps: ApiDeps): AnyRoute[] {
+  const routes: AnyRoute[] = [
+    defineRoute({
+      method: 'GET', path: '/api/me', operationId: 'getMe', tags: ['me'],
+      summary: 'The signed-in user and the mailboxes they are a member of (primary first).',
+      response: { status: 200, schema: meSchema, description: 'The caller.' },
+      handle: async ({ claims }) => {
+        const caller = await loadCaller(claims, deps.directory);
+        const mailboxes = await deps.directory.getMailboxes(Object.keys(caller.roles));
+        return {
+          status: 200,
+          body: {
+            email: caller.email, name: caller.name, locale: caller.locale, orgId: caller.orgId, orgAdmin: caller.orgAdmin,
+            primaryMailboxId: caller.primaryMailboxId, mailboxes: orderMailboxes(mailboxes, caller),
+          },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/mailboxes', operationId: 'listMailboxes', tags: ['mailboxes'],
+      summary: "The caller's mailboxes with their role in each, primary first.",
+      response: { status: 200, schema: z.object({ items: z.array(mailboxSchema) }), description: 'Mailboxes.' },
+      handle: async ({ claims }) => {
+        const caller = await loadCaller(claims, deps.directory);
+        const mailboxes = await deps.directory.getMailboxes(Object.keys(caller.roles));
+        return { status: 200, body: { items: orderMailboxes(mailboxes, caller) } };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/mailboxes/{mailboxId}/conversations', operationId: 'listConversations', tags: ['conversations'],
+      summary: "A mailbox's conversations, newest activity first, optionally of one status.",
+      params: z.object({ mailboxId: id }),
+      query: z.object({
+        status: z.enum(CONVERSATION_STATUSES as [ConversationStatus, ...ConversationStatus[]]).optional().describe('Only conversations with this status.'),
+        limit: limitParam,
+        cursor: cursorParam.optional(),
+      }),
+      response: { status: 200, schema: conversationListSchema, description: 'One page of conversations.' },
+      errors: [404],
+      handle: async ({ claims, params, query }) => {
+        const caller = await loadCaller(claims, deps.directory);
+        requireMember(caller, params.mailboxId);
+        const page = await listConversations(deps.table, params.mailboxId, { status: query.status, limit: query.limit, cursor: query.cursor });
+        return { status: 200, body: { items: page.items.map(summary), nextCursor: page.nextCursor } };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/conversations/{conversationId}', operationId: 'getConversation', tags: ['conversations'],
+      summary: 'One conversation with its messages, oldest first, bodies sanitised.',
+      params: z.object({ conversationId: id }),
+      response: { status: 200, schema: conversationDetailSchema, description: 'The conversation.' },
+      errors: [404],
+      handle: async ({ claims, params }) => {
+        const [caller, conversation] = await Promise.all([
+          loadCaller(claims, deps.directory), deps.store.getConversation(params.conversationId),
+        ]);
+        if (!conversation) throw problems.notFound('This conversation');
+        requireMember(caller, conversation.mailboxId, 'This conversation');
+        const views = await loadConversationMessages(deps.store, conversation);
+        const messages = await Promise.all(views.map(async ({ message, body, threading }) => ({
+          messageKey: message.messageKey, messageId: message.messageId, direction: message.direction,
+          receivedAt: message.receivedAt, date: message.date, subject: message.subject,
+          from: message.from, to: message.to, cc: message.cc, replyTo: message.replyTo,
+          text: body.text, html: body.html === null ? null : await resolveInlineImages(body.html, message, deps.links),
+          flags: message.flags, autoReplyReason: message.autoReplyReason,
+          attachments: message.attachments.map((a) => ({
+            index: a.index, filename: a.filename, contentType: a.contentType, size: a.size, disposition: a.disposition,
+            contentId: a.contentId, url: `/api/messages/${message.messageKey}/attachments/${a.index}`,
+          })),
+          forwarded: message.forwarded,
+          threading: { kind: threading.kind, explanation: explainThreading(threading) },
+          deliveryReport: message.deliveryReport ? {
+            originalMessageId: message.deliveryReport.originalMessageId,
+            recipients: message.deliveryReport.recipients.map((r) => ({ recipient: r.recipient, action: r.action, status: r.status, diagnostic: r.diagnostic })),
+          } : null,
+          readReport: message.readReport ? { originalMessageId: message.readReport.originalMessageId, finalRecipient: message.readReport.finalRecipient, disposition: message.readReport.disposition } : null,
+          rawUrl: rawPath(message.messageKey),
+        })));
+        return { status: 200, body: { conversation: { ...summary(conversation), participants: conversation.participants }, messages } };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/messages/{messageKey}/raw', operationId: 'downloadRawMessage', tags: ['messages'],
+      summary: 'Download the message exactly as received (.eml): redirects to a short-lived link.',
+      params: z.object({ messageKey: id }),
+      response: { status: 302, schema: null, description: 'Redirect to the raw message (message/rfc822).' },
+      errors: [404],
+      handle: async ({ claims, params }) => {
+        const [caller, message] = await Promise.all([loadCaller(claims, deps.directory), deps.store.getMessage(params.messageKey)]);
+        if (!message || !canSee(caller, message)) throw problems.notFound('This message');
+        const name = `${(message.subject || 'message').replace(/[\\/:*?"<>|\r\n\t]+/g, ' ').trim().slice(0, 80) || 'message'}.eml`;
+        return { status: 302, redirect: await deps.links.link(message.rawKey, { filename: name, contentType: 'message/rfc822' }) };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/messages/{messageKey}/attachments/{index}', operationId: 'downloadAttachment', tags: ['messages'],
+      summary: "Download one of a message's attachments or inline images: redirects to a short-lived link.",
+      params: z.object({ messageKey: id, index: z.coerce.number().int().min(0) }),
+      response: { status: 302, schema: null, description: 'Redirect to the attachment.' },
+      errors: [404],
+      handle: async ({ claims, params }) => {
+        const [caller, message] = await Promise.all([loadCaller(claims, deps.directory), deps.store.getMessage(params.messageKey)]);
+        if (!message || !canSee(caller, message)) throw problems.notFound('This message');
+        const attachment = message.attachments.find((a) => a.index === params.index);
+        if (!attachment) throw problems.notFound('This attachment');
+        return { status: 302, redirect: await deps.links.link(attachment.storageKey, { filename: attachment.filename, contentType: attachment.contentType }) };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/admin/quarantine', operationId: 'listQuarantine', tags: ['admin'],
+      summary: 'Raw messages that kept failing processing and reached the dead-letter queue (organisation admins).',
+      query: z.object({ limit: limitParam, cursor: cursorParam.optional() }),
+      response: { status: 200, schema: failureSchema, description: 'Quarantined messages, newest first.' },
+      handle: async ({ claims, query }) => {
+        requireOrgAdmin(await loadCaller(claims, deps.directory));
+        const page = await listByLookupIndex(deps.table, indexKeys.quarantine, query.limit, query.cursor);
+        return {
+          status: 200,
+          body: { items: page.items.map((i) => ({ rawKey: String(i.rawKey), error: String(i.error ?? ''), attempts: Number(i.attempts ?? 0), at: String(i.at ?? '') })), nextCursor: page.nextCursor },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/admin/unroutable', operationId: 'listUnroutable', tags: ['admin'],
+      summary: 'Stored messages no mailbox accepted (no matching address, no catch-all), newest first (organisation admins).',
+      query: z.object({ limit: limitParam, cursor: cursorParam.optional() }),
+      response: { status: 200, schema: unroutableSchema, description: 'Unroutable messages.' },
+      handle: async ({ claims, query }) => {
+        requireOrgAdmin(await loadCaller(claims, deps.directory));
+        const page = await listByLookupIndex(deps.table, indexKeys.unroutable, query.limit, query.cursor);
+        const keysFound = page.items.map((i) => String(i.PK).slice('MSG#'.length));
+        const messages = (await deps.store.getMessagesMeta(keysFound));
+        return {
+          status: 200,
+          body: {
+            items: messages.map((m) => ({
+              messageKey: m.messageKey, receivedAt: m.receivedAt, subject: m.subject, from: m.from,
+              envelopeRecipients: m.envelopeRecipients, flags: m.flags, rawUrl: rawPath(m.messageKey),
+            })),
+            nextCursor: page.nextCursor,
+          },
+        };
+      },
+    }),
+  ];
+  let document: Record<string, unknown> | undefined;
+  routes.push(defineRoute({
+    method: 'GET', path: '/api/openapi.json', operationId: 'getOpenApi', tags: ['meta'], auth: 'public',
+    summary: 'This OpenAPI document.',
+    response: { status: 200, schema: null, description: 'OpenAPI 3.1 document.' },
+    handle: async () => ({ status: 200, body: (document ??= buildOpenApi(routes, { title: 'Mailroom API', version: '0.1.0' })), headers: { 'cache-control': 'public, max-age=300' } }),
+  }));
+  return routes;
+}
+
+function orderMailboxes(mailboxes: Awaited<ReturnType<Directory['getMailboxes']>>, caller: Awaited<ReturnType<typeof loadCaller>>) {
+  return mailboxes
+    .map((m) => ({
+      mailboxId: m.mailboxId, name: m.name, kind: m.kind, addresses: m.addresses, department: m.department,
+      role: caller.roles[m.mailboxId]!, primary: m.mailboxId === caller.primaryMailboxId,
+    }))
+    .sort((a, b) => Number(b.primary) - Number(a.primary) || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name, 'fr'));
+}

@@ -1,0 +1,76 @@
+/** Response and request schemas of the HTTP API (the OpenAPI document is generated from them). */
+import { z } from 'zod';
+import { CONVERSATION_STATUSES } from '../model/types.js';
+
+export const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only');
+
+export const addressSchema = z.object({ address: z.string(), name: z.string() });
+
+export const mailboxSchema = z.object({
+  mailboxId: z.string(), name: z.string(), kind: z.enum(['shared', 'personal']), addresses: z.array(z.string()),
+  department: z.string().nullable(), role: z.enum(['admin', 'dispatcher', 'agent']), primary: z.boolean(),
+});
+
+export const meSchema = z.object({
+  email: z.string(), name: z.string(), locale: z.string(), orgId: z.string(), orgAdmin: z.boolean(),
+  primaryMailboxId: z.string().nullable(), mailboxes: z.array(mailboxSchema),
+});
+
+export const conversationSummarySchema = z.object({
+  conversationId: z.string(), mailboxId: z.string(), subject: z.string(), snippet: z.string(),
+  from: addressSchema.nullable(), status: z.enum(CONVERSATION_STATUSES as [string, ...string[]]),
+  assignee: z.string().nullable(), isNew: z.boolean(), labels: z.array(z.string()), flags: z.array(z.string()),
+  messageCount: z.number().int(), hasAttachments: z.boolean(), createdAt: z.string(), lastActivityAt: z.string(),
+});
+
+export const conversationListSchema = z.object({
+  items: z.array(conversationSummarySchema),
+  nextCursor: z.string().nullable().describe('Pass as `cursor` to get the next page; null on the last page.'),
+});
+
+export const attachmentSchema = z.object({
+  index: z.number().int(), filename: z.string(), contentType: z.string(), size: z.number().int(),
+  disposition: z.enum(['attachment', 'inline']), contentId: z.string().nullable(),
+  url: z.string().describe('API path that redirects to a short-lived download link.'),
+});
+
+export const threadingSchema = z.object({
+  kind: z.enum(['new', 'in-reply-to', 'references', 'reply-token', 'subject', 'redelivery']),
+  explanation: z.string(),
+});
+
+export const messageSchema = z.object({
+  messageKey: z.string(), messageId: z.string(), direction: z.enum(['inbound', 'outbound']),
+  receivedAt: z.string(), date: z.string().nullable(), subject: z.string(),
+  from: addressSchema.nullable(), to: z.array(addressSchema), cc: z.array(addressSchema), replyTo: z.array(addressSchema),
+  text: z.string(),
+  html: z.string().nullable().describe('Sanitised HTML; show it in a sandboxed frame. Remote images are disabled (data-mr-remote-src); inline images point to short-lived links.'),
+  flags: z.array(z.string()), autoReplyReason: z.string().nullable(),
+  attachments: z.array(attachmentSchema),
+  forwarded: z.array(z.object({ attachmentIndex: z.number().int(), messageId: z.string().nullable(), subject: z.string(), from: addressSchema.nullable(), date: z.string().nullable() })),
+  threading: threadingSchema,
+  deliveryReport: z.object({
+    originalMessageId: z.string().nullable(),
+    recipients: z.array(z.object({ recipient: z.string(), action: z.string(), status: z.string().nullable(), diagnostic: z.string().nullable() })),
+  }).nullable(),
+  readReport: z.object({ originalMessageId: z.string().nullable(), finalRecipient: z.string().nullable(), disposition: z.string() }).nullable(),
+  rawUrl: z.string(),
+});
+
+export const conversationDetailSchema = z.object({
+  conversation: conversationSummarySchema.extend({ participants: z.array(z.string()) }),
+  messages: z.array(messageSchema),
+});
+
+export const failureSchema = z.object({
+  items: z.array(z.object({ rawKey: z.string(), error: z.string(), attempts: z.number().int(), at: z.string() })),
+  nextCursor: z.string().nullable(),
+});
+
+export const unroutableSchema = z.object({
+  items: z.array(z.object({
+    messageKey: z.string(), receivedAt: z.string(), subject: z.string(), from: addressSchema.nullable(),
+    envelopeRecipients: z.array(z.string()), flags: z.array(z.string()), rawUrl: z.string(),
+  })),
+  nextCursor: z.string().nullable(),
+});

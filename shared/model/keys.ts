@@ -1,0 +1,42 @@
+/** Key builders for the single table (see table.ts for the access patterns they serve). */
+import { createHash } from 'node:crypto';
+
+export const keys = {
+  org: (orgId: string) => ({ PK: `ORG#${orgId}`, SK: 'ORG' }),
+  domain: (domain: string) => ({ PK: `DOMAIN#${domain}`, SK: 'DOMAIN' }),
+  user: (email: string) => ({ PK: `USER#${email}`, SK: 'USER' }),
+  membership: (email: string, mailboxId: string) => ({ PK: `USER#${email}`, SK: `MBR#${mailboxId}` }),
+  mailbox: (mailboxId: string) => ({ PK: `MBX#${mailboxId}`, SK: 'MBX' }),
+  address: (address: string) => ({ PK: `ADDR#${address}`, SK: 'ADDR' }),
+  message: (messageKey: string) => ({ PK: `MSG#${messageKey}`, SK: 'MSG' }),
+  conversation: (conversationId: string) => ({ PK: `CONV#${conversationId}`, SK: 'CONV' }),
+  quarantine: (rawKey: string) => ({ PK: `QUAR#${rawKey}`, SK: 'QUAR' }),
+} as const;
+
+export const indexKeys = {
+  mailboxMembers: (mailboxId: string) => `MBX#${mailboxId}#MEMBERS`,
+  mailboxConversations: (mailboxId: string) => `MBX#${mailboxId}`,
+  mailboxStatus: (mailboxId: string, status: string) => `MBX#${mailboxId}#ST#${status}`,
+  activitySort: (lastActivityAt: string, conversationId: string) => `${lastActivityAt}#${conversationId}`,
+  subject: (mailboxId: string, subjectKey: string) => `SUBJ#${mailboxId}#${shortHash(subjectKey, 16)}`,
+  quarantine: 'QUARANTINE',
+  unroutable: 'UNROUTABLE',
+} as const;
+
+/** URL-safe base64 of a SHA-256, truncated: compact, stable ids from arbitrary strings. */
+export function shortHash(input: string | Buffer, length = 22): string {
+  return createHash('sha256').update(input).digest('base64url').slice(0, length);
+}
+
+/**
+ * Message key: derived from the Message-ID so the same message received twice (split SMTP
+ * transactions, two connectors) maps to one record. Message-IDs compare exactly (RFC 5322 3.6.4).
+ */
+export function messageKeyFor(messageId: string): string {
+  return shortHash(`mid:${messageId}`);
+}
+
+/** Deterministic id of the conversation a message opens in a mailbox: a redelivery rebuilds the same one. */
+export function newConversationId(messageKey: string, mailboxId: string): string {
+  return `c${shortHash(`${messageKey}|${mailboxId}`, 20)}`.replace(/[-_]/g, 'x');
+}

@@ -1,0 +1,123 @@
+/** Domain records as stored (minus key attributes). */
+import type { DeliveryReport, MailAddress, MailFlag, ReadReport, StoredAttachment, ForwardedMessage } from '../mail/types.js';
+
+export type MailboxKind = 'shared' | 'personal';
+export type MailboxRole = 'admin' | 'dispatcher' | 'agent';
+export type ConversationStatus = 'unassigned' | 'assigned' | 'in_progress' | 'todo' | 'closed';
+export const CONVERSATION_STATUSES: readonly ConversationStatus[] = ['unassigned', 'assigned', 'in_progress', 'todo', 'closed'];
+
+export interface Organisation {
+  orgId: string;
+  name: string;
+  /** Mailbox that receives mail for unknown addresses on the organisation's domains, if any. */
+  catchAllMailboxId: string | null;
+  domains: string[];
+}
+
+export interface User {
+  /** Sign-in email, lower-cased: the identity carried by the JWT `email` claim. */
+  email: string;
+  orgId: string;
+  name: string;
+  /** Organisation-wide administrator (manages every mailbox). */
+  orgAdmin: boolean;
+  locale: string;
+  primaryMailboxId: string | null;
+}
+
+export interface Mailbox {
+  mailboxId: string;
+  orgId: string;
+  name: string;
+  kind: MailboxKind;
+  /** Addresses routed to this mailbox, lower-cased. The first is the sending address. */
+  addresses: string[];
+  /** For personal mailboxes: the owner's email. */
+  owner: string | null;
+  department: string | null;
+  /** Label rules: mail whose To/Cc contains `address` gets `label`. */
+  labelRules: { address: string; label: string }[];
+}
+
+export interface Membership {
+  email: string;
+  mailboxId: string;
+  role: MailboxRole;
+}
+
+export interface ConversationRecord {
+  conversationId: string;
+  mailboxId: string;
+  orgId: string;
+  subject: string;
+  /** Subject with reply/forward prefixes removed, lower-cased: the subject-threading key. */
+  subjectKey: string;
+  snippet: string;
+  from: MailAddress | null;
+  /** Every external participant address seen in the conversation, lower-cased. */
+  participants: string[];
+  status: ConversationStatus;
+  assignee: string | null;
+  isNew: boolean;
+  labels: string[];
+  flags: MailFlag[];
+  messageCount: number;
+  hasAttachments: boolean;
+  createdAt: string;
+  lastActivityAt: string;
+  lastMessageKey: string;
+  /** `<receivedAt>#<messageKey>` for every message: ordering and redelivery guard. */
+  messageRefs: string[];
+  version: number;
+}
+
+/** Why a message was put in its conversation; shown to users as the threading explanation. */
+export type ThreadingReason =
+  | { kind: 'redelivery' }
+  | { kind: 'in-reply-to' | 'references'; messageId: string }
+  | { kind: 'reply-token'; token: string }
+  | { kind: 'subject'; subjectKey: string; matchedConversationId: string }
+  | { kind: 'new' };
+
+export interface MessagePlacement {
+  mailboxId: string;
+  conversationId: string;
+  threading: ThreadingReason;
+}
+
+export interface MessageRecord {
+  /** Stable key derived from the Message-ID (or from the raw bytes when there is none). */
+  messageKey: string;
+  messageId: string;
+  orgId: string | null;
+  direction: 'inbound' | 'outbound';
+  rawKey: string;
+  rawSize: number;
+  receivedAt: string;
+  date: string | null;
+  subject: string;
+  from: MailAddress | null;
+  replyTo: MailAddress[];
+  to: MailAddress[];
+  cc: MailAddress[];
+  /** SMTP envelope recipients (from SES), lower-cased. */
+  envelopeRecipients: string[];
+  inReplyTo: string[];
+  references: string[];
+  snippet: string;
+  attachments: StoredAttachment[];
+  forwarded: ForwardedMessage[];
+  flags: MailFlag[];
+  autoReplyReason: string | null;
+  deliveryReport: DeliveryReport | null;
+  readReport: ReadReport | null;
+  /** One entry per mailbox the message appears in. */
+  placements: MessagePlacement[];
+  /** Where the body lives: inline (compressed in the item) or an S3 key for very large bodies. */
+  bodyKey: string | null;
+}
+
+export interface MessageBody {
+  text: string;
+  html: string | null;
+}
