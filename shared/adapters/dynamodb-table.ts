@@ -11,6 +11,8 @@ import {
 import type { AttributeValue, ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 
+import { TABLE } from '../model/table.js';
+
 export type Item = Record<string, unknown>;
 export interface Key { PK: string; SK: string }
 
@@ -32,9 +34,42 @@ export class DynamoMeter {
   }
   /** Total units reported without a read/write split, attributed by the caller. */
   pending = 0;
+  /**
+   * Index write units, estimated from the items written (emulators report base-table units only).
+   * AWS bills a GSI write per KB of projected item, and two when an update moves an item's index key.
+   */
+  indexWriteUnits = 0;
   reset(): void {
-    this.requests = 0; this.readUnits = 0; this.writeUnits = 0; this.pending = 0;
+    this.requests = 0; this.readUnits = 0; this.writeUnits = 0; this.pending = 0; this.indexWriteUnits = 0;
   }
+  recordIndexWrites(item: Item, movedKeys: (attribute: string) => boolean = () => false): void {
+    for (const index of TABLE.indexes) {
+      if (item[index.partitionKey] === undefined) continue;
+      const projected = [TABLE.partitionKey, TABLE.sortKey, index.partitionKey, index.sortKey,
+        ...(index.projection === 'list' ? TABLE.listProjection : TABLE.lookupProjection)];
+      const bytes = projected.reduce((sum, name) => sum + attributeSize(name, item[name]), 0);
+      const units = Math.max(1, Math.ceil(bytes / 1024));
+      const moved = movedKeys(index.partitionKey) || movedKeys(index.sortKey);
+      this.indexWriteUnits += moved ? units * 2 : units;
+    }
+  }
+}
+
+/** Approximate DynamoDB size of an attribute (name + value), per the item size rules. */
+function attributeSize(name: string, value: unknown): number {
+  if (value === undefined || value === null) return 0;
+  return Buffer.byteLength(name) + valueSize(value);
+}
+
+function valueSize(value: unknown): number {
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (typeof value === 'number') return 8;
+  if (typeof value === 'boolean') return 1;
+  if (value instanceof Uint8Array) return value.byteLength;
+  if (value instanceof Set) return [...value].reduce((sum: number, v) => sum + valueSize(v), 0);
+  if (Array.isArray(value)) return 3 + value.reduce((sum: number, v) => sum + 1 + valueSize(v), 0);
+  if (typeof value === 'object') return 3 + Object.entries(value as object).reduce((sum, [k, v]) => sum + 1 + attributeSize(k, v), 0);
+  return 0;
 }
 
 export class ConditionFailedError extends Error {
@@ -113,6 +148,7 @@ export class Table {
       ...items.map((Item) => ({ PutRequest: { Item } })),
       ...deletes.map((Key) => ({ DeleteRequest: { Key } })),
     ];
+    for (const item of items) this.meter?.recordIndexWrites(item);
     for (let i = 0; i < requests.length; i += 25) {
       let pending = requests.slice(i, i + 25);
       for (let attempt = 0; pending.length > 0; attempt += 1) {
@@ -132,6 +168,7 @@ export class Table {
         ...(condition ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } : {}), ...this.capacity,
       }));
       this.count(out.ConsumedCapacity, 'write');
+      this.meter?.recordIndexWrites(item);
     } catch (error) {
       throw translateConditionFailure(error, this.meter);
     }
@@ -145,6 +182,8 @@ export class Table {
         ...(input.ConditionExpression ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } : {}), ...this.capacity,
       }));
       this.count(out.ConsumedCapacity, 'write');
+      const expression = input.UpdateExpression ?? '';
+      this.meter?.recordIndexWrites(out.Attributes ?? {}, (attribute) => new RegExp(`\\b${attribute}\\s*=`).test(expression));
       return out.Attributes ?? {};
     } catch (error) {
       throw translateConditionFailure(error, this.meter);

@@ -244,7 +244,9 @@ export class MailStore {
       return 'appended';
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
-      const current = error.item ? conversationFromItem(error.item) : null;
+      // DynamoDB returns the current item with the failure; emulators may not, so read it then.
+      const currentItem = error.item ?? await this.table.get(keys.conversation(append.conversationId), true);
+      const current = currentItem ? conversationFromItem(currentItem) : null;
       if (!current) return 'missing';
       if (current.messageRefs.includes(append.messageRef)) return 'already';
       // Closed: reopen to where it stands for its assignee.

@@ -101,7 +101,7 @@ describe('threading', () => {
     expect(outcome.kind === 'stored' && outcome.placements[0]).toMatchObject({ newConversation: false, threading: { kind: 'in-reply-to', messageId: 'parent@client.test' } });
     const conversation = (await listConversations(db.table, 'support', { limit: 50 })).items.find((c) => c.subject === 'Livraison');
     expect(conversation?.messageCount).toBe(2);
-    const messages = await loadConversationMessages(store, conversation!);
+    const messages = await loadConversationMessages(store, (await store.getConversation(conversation!.conversationId))!);
     expect(messages.map((m) => m.message.messageId)).toEqual(['parent@client.test', 'child@client.test']);
     expect(messages[1]!.body.text).toContain('Merci de votre aide');
   });
@@ -154,8 +154,8 @@ describe('shared addresses and duplicates', () => {
     const ventes = (await listConversations(db.table, 'ventes', { limit: 100 })).items.filter((c) => c.subject === 'Pour les deux');
     expect(support).toHaveLength(1);
     expect(ventes).toHaveLength(1);
-    const [a] = await loadConversationMessages(store, support[0]!);
-    const [b] = await loadConversationMessages(store, ventes[0]!);
+    const [a] = await loadConversationMessages(store, (await store.getConversation(support[0]!.conversationId))!);
+    const [b] = await loadConversationMessages(store, (await store.getConversation(ventes[0]!.conversationId))!);
     expect(a!.message.messageKey).toBe(b!.message.messageKey);
   });
 
