@@ -6,7 +6,7 @@
  *   where the recipients come from the headers alone.
  * See https://docs.aws.amazon.com/ses/latest/dg/receiving-email-notifications-contents.html
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const sesReceivedNotificationSchema = z.object({
   notificationType: z.literal('Received'),

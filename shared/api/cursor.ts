@@ -2,7 +2,7 @@
  * Opaque paging cursors. A cursor carries only the sort position; the partition is rebuilt from
  * the validated request, so a forged cursor can never read another mailbox's index partition.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const cursorSchema = z.object({ s: z.string().max(200), p: z.string().max(300) });
 export type CursorPosition = z.infer<typeof cursorSchema>;

@@ -1,5 +1,5 @@
 /** OpenAPI 3.1 document generated from the route definitions (zod 4 emits JSON Schema itself). */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AnyRoute } from './router.js';
 
 function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {

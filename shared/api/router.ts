@@ -4,7 +4,7 @@
  * (@middy/http-router) and the OpenAPI document, so the three cannot drift apart.
  */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fieldErrors, problems, ProblemError, problemBody } from './problem.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

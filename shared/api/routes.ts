@@ -1,5 +1,5 @@
 /** The HTTP API's routes (spine): the caller, mailboxes, conversations, messages, admin listings. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CONVERSATION_STATUSES, type ConversationRecord, type ConversationStatus, type MessageRecord } from '../model/types.js';
 import { indexKeys } from '../model/keys.js';
 import type { Table } from '../adapters/dynamodb-table.js';

@@ -1,5 +1,5 @@
 /** Response and request schemas of the HTTP API (the OpenAPI document is generated from them). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CONVERSATION_STATUSES } from '../model/types.js';
 
 export const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only');

@@ -3,7 +3,7 @@
  * `buildEvent`; the JSON Schemas and samples under `events/` are generated from these schemas
  * (`npm run events:schemas`) and a test fails when a change would break a consumer.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DomainEvent } from '../ports/index.js';
 
 export const EVENT_SOURCE = 'mailroom';

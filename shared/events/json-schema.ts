@@ -1,5 +1,5 @@
 /** JSON Schemas of the EventBridge events, as integrators see them (the whole event envelope). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { EVENTS, EVENT_SOURCE, metadataSchema } from './contracts.js';
 
 export function eventFileName(name: string, version: string): string {

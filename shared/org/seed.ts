@@ -3,7 +3,7 @@
  * The embedded local stack applies it on first start (`MAILROOM_SEED_FILE`), and
  * `npm run seed` applies the same file to a deployed stack.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Mailbox, Membership, Organisation, User } from '../model/types.js';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes, at most 63 characters');
