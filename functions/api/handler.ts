@@ -21,6 +21,8 @@ export function createApiHandler(deps: ApiDeps): Handler {
       errorResponse(problems.notFound(`${method} ${path}`), path)) as never,
   }) as unknown as Handler;
   return async (event) => {
+    // CORS preflight: API Gateway adds the CORS headers it is configured with; there is nothing to authorise.
+    if (event.requestContext.http.method === 'OPTIONS') return { statusCode: 204 };
     try {
       return await router(event);
     } catch (error) {

@@ -100,3 +100,33 @@ describe('contentDisposition', () => {
     expect(contentDisposition('Facture n°12 "été".pdf')).toBe(`attachment; filename="Facture n_12 __t__.pdf"; filename*=UTF-8''Facture%20n%C2%B012%20%22%C3%A9t%C3%A9%22.pdf`);
   });
 });
+
+describe('S3DownloadLinks', () => {
+  it('signs exactly as the SDK presigner does', async () => {
+    // Prepare
+    const { S3DownloadLinks } = await import('../../../shared/adapters/s3-presigner.js');
+    const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
+    const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+    const signingDate = new Date('2026-11-20T09:00:00Z');
+    const key = 'attachments/obj 1/0';
+    const options = { filename: 'Facture été.pdf', contentType: 'application/pdf' };
+    const client = new S3Client({ region: 'eu-west-3', credentials, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+    s3.restore();
+
+    // Act
+    const { GetObjectCommand: Get } = await import('@aws-sdk/client-s3');
+    const { contentDisposition: disposition } = await import('../../../shared/adapters/s3-presigner.js');
+    const expected = new URL(await getSignedUrl(client, new Get({ Bucket: 'mail', Key: key, ResponseContentDisposition: disposition(options.filename), ResponseContentType: options.contentType }), { expiresIn: 300, signingDate }));
+    const links = new S3DownloadLinks({ bucket: 'mail', region: 'eu-west-3', credentials: async () => credentials });
+    const signer = (links as unknown as { signer: { presign: (r: unknown, o: Record<string, unknown>) => Promise<unknown> } }).signer;
+    const presign = signer.presign.bind(signer);
+    signer.presign = (request, opts) => presign(request, { ...opts, signingDate });
+    const actual = new URL(await links.link(key, options));
+
+    // Assess
+    expect(actual.host).toBe(expected.host);
+    expect(actual.pathname).toBe(expected.pathname);
+    expect(actual.searchParams.get('X-Amz-Signature')).toBe(expected.searchParams.get('X-Amz-Signature'));
+    expect(actual.searchParams.get('response-content-disposition')).toBe(disposition(options.filename));
+  });
+});
