@@ -10,6 +10,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ENV, numberEnv, requireEnv } from '../../shared/config/env.js';
 import { receiveMessage, type InboundDeps, type InboundInput } from '../../shared/inbound/receive-message.js';
 import { inboundDepsFromEnv } from '../../shared/inbound/deps.js';
+import type { DomainEvent } from '../../shared/ports/index.js';
 import { s3ObjectCreatedSchema, sesReceivedNotificationSchema, snsEnvelopeSchema } from './schema.js';
 
 export class UnrecognisedEventError extends Error {
@@ -72,17 +73,33 @@ export async function processRecord(record: SQSRecord, deps: InboundHandlerDeps)
   }
 }
 
+/**
+ * Processes a batch. Events are collected and put once per batch (PutEvents takes 10 at a time)
+ * rather than once per message; if that fails, every record that produced events is reported
+ * failed and retried, which republishes the same event ids.
+ */
 export async function handleInbound(event: SQSEvent, deps: InboundHandlerDeps): Promise<SQSBatchResponse> {
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+  const buffered: { recordId: string; events: DomainEvent[] }[] = [];
   // One at a time: a 40 MB message needs most of the function's memory.
   for (const record of event.Records) {
+    const events: DomainEvent[] = [];
     try {
-      await processRecord(record, deps);
+      await processRecord(record, { ...deps, events: { publish: async (e) => { events.push(...e); } } });
+      if (events.length > 0) buffered.push({ recordId: record.messageId, events });
     } catch (error) {
       if (error instanceof UnrecognisedEventError) {
         console.error(JSON.stringify({ level: 'error', msg: error.message, messageId: record.messageId }));
       }
       batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  if (buffered.length > 0) {
+    try {
+      await deps.events.publish(buffered.flatMap((b) => b.events));
+    } catch (error) {
+      console.error(JSON.stringify({ level: 'error', msg: 'publishing events failed; records will be retried', error: String(error) }));
+      batchItemFailures.push(...buffered.map((b) => ({ itemIdentifier: b.recordId })));
     }
   }
   return { batchItemFailures };

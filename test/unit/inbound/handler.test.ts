@@ -93,3 +93,37 @@ describe('handleInbound', () => {
     expect(await db.table.get({ PK: 'QUAR#inbound/late', SK: 'QUAR' })).toBeUndefined();
   });
 });
+
+describe('event publishing per batch', () => {
+  let db: TestTable;
+  let blobs: MemoryBlobStore;
+
+  beforeAll(async () => {
+    db = await startTestTable();
+    await new Directory(db.table).save(modelFromSeed(demoSeed));
+    blobs = new MemoryBlobStore();
+    for (const n of [1, 2, 3]) {
+      await blobs.put(`inbound/b${n}`, Buffer.from(`From: c${n}@client.test\r\nTo: support@acme.test\r\nSubject: lot ${n}\r\nMessage-ID: <lot-${n}@x>\r\n\r\nhi\r\n`), 'message/rfc822');
+    }
+  });
+
+  afterAll(async () => {
+    await db.stop();
+  });
+
+  it('puts the events of a whole batch in one call', async () => {
+    const calls: number[] = [];
+    const events = { publish: async (e: unknown[]) => { calls.push(e.length); } };
+    const deps: InboundHandlerDeps = { store: new MailStore(db.table, blobs), blobs, events, clock: new FixedClock(), subjectWindowHours: 72, bucket, maxReceives: 3 };
+    const result = await handleInbound({ Records: [1, 2, 3].map((n) => record(ses(`inbound/b${n}`), 1, `r${n}`)) }, deps);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(calls).toEqual([3]);
+  });
+
+  it('retries every record whose events could not be published', async () => {
+    const events = { publish: async () => { throw new Error('EventBridge unavailable'); } };
+    const deps: InboundHandlerDeps = { store: new MailStore(db.table, blobs), blobs, events, clock: new FixedClock(), subjectWindowHours: 72, bucket, maxReceives: 3 };
+    const result = await handleInbound({ Records: [record(ses('inbound/b1'), 2, 'again-1'), record('garbage', 1, 'bad')] }, deps);
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['again-1', 'bad']);
+  });
+});
