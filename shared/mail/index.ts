@@ -1,0 +1,10 @@
+export { domainOf, normalizeAddress, splitPlusAddress } from './addresses.js';
+export { detectAutoReply, detectBulk, parseDeliveryStatus, parseDisposition, reportTypeOf } from './classify.js';
+export type { HeaderMap } from './classify.js';
+export { extractMessageIds, firstMessageId } from './message-id.js';
+export { DEFAULT_PARSE_LIMITS, parseMail } from './parse.js';
+export { REMOTE_BACKGROUND_ATTRIBUTE, REMOTE_SRC_ATTRIBUTE, sanitizeMailHtml } from './sanitize.js';
+export type { SanitizedHtml } from './sanitize.js';
+export { makeSnippet } from './snippet.js';
+export { isReplyOrForwardSubject, normalizeSubject } from './subject.js';
+export type * from './types.js';
