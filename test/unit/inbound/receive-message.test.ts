@@ -217,3 +217,15 @@ describe('unroutable and bad mail', () => {
     expect(message!.attachments[0]!.storageKey.startsWith(`attachments/${key.split('/').pop()}/`)).toBe(true);
   });
 });
+
+describe('receiving-service verdicts', () => {
+  it('flags spam and virus verdicts and still stores the mail', async () => {
+    const key = 'inbound/verdicts';
+    await blobs.put(key, Buffer.from(mail({ From: 'x@spam.test', To: 'support@acme.test', Subject: 'Gagnez', 'Message-ID': '<spam@spam.test>' })), 'message/rfc822');
+    const outcome = await receiveMessage({ rawKey: key, envelopeRecipients: ['support@acme.test'], receivedAt: null, verdicts: { spam: 'FAIL', virus: 'FAIL' } }, deps);
+    const message = await store.getMessage(outcome.messageKey);
+    expect(message?.flags).toEqual(expect.arrayContaining(['spam', 'virus']));
+    const conversation = await store.getConversation(message!.placements[0]!.conversationId);
+    expect(conversation?.flags).toEqual(expect.arrayContaining(['spam', 'virus']));
+  });
+});
