@@ -25,6 +25,7 @@ import dynalite from 'dynalite';
 import sesLocal from 'aws-ses-v2-local';
 import { clearStore as clearSesStore } from 'aws-ses-v2-local/dist/store.js';
 import { ENV } from '../../shared/config/env.js';
+import { ENDPOINT_ENV } from '../../shared/adapters/aws.js';
 import { MAIL_PREFIXES } from '../constructs/mail-layout.js';
 import type { Seed } from '../../shared/org/seed.js';
 import type { DevUser } from './dev-tokens.js';
@@ -56,17 +57,9 @@ const API_TIMEOUT_MS = 15_000;
 
 /**
  * Per-service endpoint variables read by `shared/adapters/aws.ts`: the emulators listen on
- * different ports, so one `MAILROOM_AWS_ENDPOINT` cannot serve them all.
+ * different ports, so one endpoint cannot serve them all.
  */
-export const ENDPOINT_VARS = {
-  dynamodb: 'MAILROOM_ENDPOINT_DYNAMODB',
-  s3: 'MAILROOM_ENDPOINT_S3',
-  sqs: 'MAILROOM_ENDPOINT_SQS',
-  sns: 'MAILROOM_ENDPOINT_SNS',
-  ses: 'MAILROOM_ENDPOINT_SES',
-  eventbridge: 'MAILROOM_ENDPOINT_EVENTBRIDGE',
-  scheduler: 'MAILROOM_ENDPOINT_SCHEDULER',
-} as const;
+export const ENDPOINT_VARS = ENDPOINT_ENV;
 
 export type LocalEndpoints = { [K in keyof typeof ENDPOINT_VARS]: string };
 

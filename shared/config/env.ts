@@ -16,8 +16,6 @@ export const ENV = {
   stage: 'MAILROOM_STAGE',
   /** Secret that signs development tokens (local stack only). */
   devTokenSecret: 'MAILROOM_DEV_TOKEN_SECRET',
-  /** Endpoint override for every AWS client (local stack only). */
-  awsEndpoint: 'MAILROOM_AWS_ENDPOINT',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
