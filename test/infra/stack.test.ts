@@ -9,6 +9,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../shared/config/env.js';
+import { ENDPOINT_ENV } from '../../shared/adapters/aws.js';
 import { TABLE } from '../../shared/model/table.js';
 import { InvalidContextError, readConfig } from '../../infra/config.js';
 import { INBOUND_MAX_RECEIVES, INBOUND_TIMEOUT } from '../../infra/constructs/inbound-mail.js';
@@ -262,7 +263,7 @@ describe('functions', () => {
       expect(fn.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
       const vars = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(vars).not.toHaveProperty(ENV.devTokenSecret);
-      expect(vars).not.toHaveProperty(ENV.awsEndpoint);
+      for (const name of Object.values(ENDPOINT_ENV)) expect(vars).not.toHaveProperty(name);
     }
   });
 
