@@ -1,6 +1,7 @@
 /** Production wiring of the API from the environment (built once per Lambda container). */
 import { ENV, requireEnv } from '../config/env.js';
-import { endpointFor, getDocumentClient } from '../adapters/aws.js';
+import { endpointFor, getDocumentClient, getEventBridgeClient } from '../adapters/aws.js';
+import { EventBridgePublisher } from '../adapters/eventbridge-publisher.js';
 import { Table, type DynamoMeter } from '../adapters/dynamodb-table.js';
 import { PresignedBlobReader, S3DownloadLinks } from '../adapters/s3-presigner.js';
 import { MailStore } from '../inbound/mail-store.js';
@@ -17,5 +18,8 @@ export function apiDepsFromEnv(meter?: DynamoMeter): ApiDeps {
     credentials: documents.config.credentials,
     endpoint: endpointFor('s3'),
   });
-  return { table, directory: new Directory(table), store: new MailStore(table, new PresignedBlobReader(links)), links };
+  return {
+    table, directory: new Directory(table), store: new MailStore(table, new PresignedBlobReader(links)), links,
+    events: new EventBridgePublisher(getEventBridgeClient(), requireEnv(ENV.eventBusName)),
+  };
 }

@@ -1,18 +1,22 @@
 /** The HTTP API's routes (spine): the caller, mailboxes, conversations, messages, admin listings. */
 import * as z from 'zod';
-import { CONVERSATION_STATUSES, type ConversationRecord, type ConversationStatus, type MessageRecord } from '../model/types.js';
+import type { MessageRecord } from '../model/types.js';
 import { indexKeys } from '../model/keys.js';
 import type { Table } from '../adapters/dynamodb-table.js';
 import type { DownloadLinks } from '../adapters/s3-presigner.js';
 import type { MailStore } from '../inbound/mail-store.js';
 import type { Directory } from '../org/directory.js';
-import { loadCaller, requireMember, requireOrgAdmin, roleIn } from './access.js';
+import { systemClock, type Clock, type EventPublisher } from '../ports/index.js';
+import { ConversationRepository } from '../workflow/conversation-repository.js';
+import { ConversationWorkflow, actorFor } from '../workflow/conversation-workflow.js';
+import { loadCaller, requireOrgAdmin } from './access.js';
 import { cursorParam } from './cursor.js';
-import { explainThreading, listByLookupIndex, listConversations, loadConversationMessages, resolveInlineImages } from './inbox-queries.js';
+import { explainThreading, listByLookupIndex, loadConversationMessages, resolveInlineImages } from './inbox-queries.js';
 import { problems } from './problem.js';
 import { defineRoute, type AnyRoute } from './router.js';
+import { conversationSummary, createWorkflowRoutes, etag } from './routes-workflow.js';
 import {
-  conversationDetailSchema, conversationListSchema, failureSchema, id, meSchema, mailboxSchema, unroutableSchema,
+  conversationDetailSchema, failureSchema, id, meSchema, mailboxSchema, unroutableSchema,
 } from './schemas.js';
 import { buildOpenApi } from './openapi.js';
 
@@ -21,29 +25,33 @@ export interface ApiDeps {
   directory: Directory;
   store: MailStore;
   links: DownloadLinks;
+  /** Workflow changes are published here after their write succeeds. */
+  events: EventPublisher;
+  /** Defaults to the system clock; tests pass a fixed one. */
+  clock?: Clock;
 }
 
 const limitParam = z.coerce.number().int().min(1).max(100).default(25).describe('Page size, 1 to 100.');
-
-function summary(c: ConversationRecord) {
-  return {
-    conversationId: c.conversationId, mailboxId: c.mailboxId, subject: c.subject, snippet: c.snippet, from: c.from,
-    status: c.status, assignee: c.assignee, isNew: c.isNew, labels: c.labels, flags: c.flags,
-    messageCount: c.messageCount, hasAttachments: c.hasAttachments, createdAt: c.createdAt, lastActivityAt: c.lastActivityAt,
-  };
-}
 
 function rawPath(messageKey: string) {
   return `/api/messages/${messageKey}/raw`;
 }
 
-/** A message is visible to members of any mailbox it is placed in, and unroutable mail to org admins. */
-function canSee(caller: Awaited<ReturnType<typeof loadCaller>>, message: MessageRecord): boolean {
-  if (message.placements.length === 0) return caller.orgAdmin && message.orgId === caller.orgId;
-  return message.placements.some((p) => roleIn(caller, p.mailboxId) !== null);
-}
-
 export function createRoutes(deps: ApiDeps): AnyRoute[] {
+  const workflow = new ConversationWorkflow({
+    repository: new ConversationRepository(deps.table), directory: deps.directory, events: deps.events, clock: deps.clock ?? systemClock,
+  });
+
+  /**
+   * A message is visible to whoever may see one of the conversations it is placed in (agents: only
+   * theirs), and unroutable mail to org admins.
+   */
+  const canSee = async (caller: Awaited<ReturnType<typeof loadCaller>>, message: MessageRecord): Promise<boolean> => {
+    // Unroutable mail: the organisation's admins (mail for an unknown domain belongs to no organisation yet).
+    if (message.placements.length === 0) return caller.orgAdmin && (message.orgId === null || message.orgId === caller.orgId);
+    return workflow.canSeePlacements(caller, message.placements);
+  };
+
   const routes: AnyRoute[] = [
     defineRoute({
       method: 'GET', path: '/api/me', operationId: 'getMe', tags: ['me'],
@@ -72,36 +80,17 @@ export function createRoutes(deps: ApiDeps): AnyRoute[] {
       },
     }),
     defineRoute({
-      method: 'GET', path: '/api/mailboxes/{mailboxId}/conversations', operationId: 'listConversations', tags: ['conversations'],
-      summary: "A mailbox's conversations, newest activity first, optionally of one status.",
-      params: z.object({ mailboxId: id }),
-      query: z.object({
-        status: z.enum(CONVERSATION_STATUSES as [ConversationStatus, ...ConversationStatus[]]).optional().describe('Only conversations with this status.'),
-        limit: limitParam,
-        cursor: cursorParam.optional(),
-      }),
-      response: { status: 200, schema: conversationListSchema, description: 'One page of conversations.' },
-      errors: [404],
-      handle: async ({ claims, params, query }) => {
-        const caller = await loadCaller(claims, deps.directory);
-        requireMember(caller, params.mailboxId);
-        const page = await listConversations(deps.table, params.mailboxId, { status: query.status, limit: query.limit, cursor: query.cursor });
-        return { status: 200, body: { items: page.items.map(summary), nextCursor: page.nextCursor } };
-      },
-    }),
-    defineRoute({
       method: 'GET', path: '/api/conversations/{conversationId}', operationId: 'getConversation', tags: ['conversations'],
-      summary: 'One conversation with its messages, oldest first, bodies sanitised.',
+      summary: 'One conversation with its messages, oldest first, bodies sanitised. The first open clears "new"; each open is in the history (once per 10 minutes per member).',
       params: z.object({ conversationId: id }),
       response: { status: 200, schema: conversationDetailSchema, description: 'The conversation.' },
       errors: [404],
       handle: async ({ claims, params }) => {
         const [caller, conversation] = await Promise.all([
-          loadCaller(claims, deps.directory), deps.store.getConversation(params.conversationId),
+          loadCaller(claims, deps.directory), workflow.load(params.conversationId),
         ]);
-        if (!conversation) throw problems.notFound('This conversation');
-        requireMember(caller, conversation.mailboxId, 'This conversation');
-        const views = await loadConversationMessages(deps.store, conversation);
+        if (!conversation || !actorFor(caller, conversation)) throw problems.notFound('This conversation');
+        const [views, opened] = await Promise.all([loadConversationMessages(deps.store, conversation), workflow.open(caller, conversation)]);
         const messages = await Promise.all(views.map(async ({ message, body, threading }) => ({
           messageKey: message.messageKey, messageId: message.messageId, direction: message.direction,
           receivedAt: message.receivedAt, date: message.date, subject: message.subject,
@@ -121,7 +110,11 @@ export function createRoutes(deps: ApiDeps): AnyRoute[] {
           readReport: message.readReport ? { originalMessageId: message.readReport.originalMessageId, finalRecipient: message.readReport.finalRecipient, disposition: message.readReport.disposition } : null,
           rawUrl: rawPath(message.messageKey),
         })));
-        return { status: 200, body: { conversation: { ...summary(conversation), participants: conversation.participants }, messages } };
+        return {
+          status: 200,
+          body: { conversation: { ...conversationSummary(opened, caller.email), participants: conversation.participants }, messages },
+          headers: { etag: etag(opened.version) },
+        };
       },
     }),
     defineRoute({
@@ -132,7 +125,7 @@ export function createRoutes(deps: ApiDeps): AnyRoute[] {
       errors: [404],
       handle: async ({ claims, params }) => {
         const [caller, message] = await Promise.all([loadCaller(claims, deps.directory), deps.store.getMessage(params.messageKey)]);
-        if (!message || !canSee(caller, message)) throw problems.notFound('This message');
+        if (!message || !(await canSee(caller, message))) throw problems.notFound('This message');
         const name = `${(message.subject || 'message').replace(/[\\/:*?"<>|\r\n\t]+/g, ' ').trim().slice(0, 80) || 'message'}.eml`;
         return { status: 302, redirect: await deps.links.link(message.rawKey, { filename: name, contentType: 'message/rfc822' }) };
       },
@@ -145,7 +138,7 @@ export function createRoutes(deps: ApiDeps): AnyRoute[] {
       errors: [404],
       handle: async ({ claims, params }) => {
         const [caller, message] = await Promise.all([loadCaller(claims, deps.directory), deps.store.getMessage(params.messageKey)]);
-        if (!message || !canSee(caller, message)) throw problems.notFound('This message');
+        if (!message || !(await canSee(caller, message))) throw problems.notFound('This message');
         const attachment = message.attachments.find((a) => a.index === params.index);
         if (!attachment) throw problems.notFound('This attachment');
         return { status: 302, redirect: await deps.links.link(attachment.storageKey, { filename: attachment.filename, contentType: attachment.contentType }) };
@@ -171,10 +164,11 @@ export function createRoutes(deps: ApiDeps): AnyRoute[] {
       query: z.object({ limit: limitParam, cursor: cursorParam.optional() }),
       response: { status: 200, schema: unroutableSchema, description: 'Unroutable messages.' },
       handle: async ({ claims, query }) => {
-        requireOrgAdmin(await loadCaller(claims, deps.directory));
+        const caller = await loadCaller(claims, deps.directory);
+        requireOrgAdmin(caller);
         const page = await listByLookupIndex(deps.table, indexKeys.unroutable, query.limit, query.cursor);
         const keysFound = page.items.map((i) => String(i.PK).slice('MSG#'.length));
-        const messages = (await deps.store.getMessagesMeta(keysFound));
+        const messages = (await deps.store.getMessagesMeta(keysFound)).filter((m) => m.orgId === null || m.orgId === caller.orgId);
         return {
           status: 200,
           body: {
@@ -187,6 +181,7 @@ export function createRoutes(deps: ApiDeps): AnyRoute[] {
         };
       },
     }),
+    ...createWorkflowRoutes(deps, workflow),
   ];
   let document: Record<string, unknown> | undefined;
   routes.push(defineRoute({

@@ -19,8 +19,12 @@ export const meSchema = z.object({
 export const conversationSummarySchema = z.object({
   conversationId: z.string(), mailboxId: z.string(), subject: z.string(), snippet: z.string(),
   from: addressSchema.nullable(), status: z.enum(CONVERSATION_STATUSES as [string, ...string[]]),
-  assignee: z.string().nullable(), isNew: z.boolean(), labels: z.array(z.string()), flags: z.array(z.string()),
+  assignee: z.string().nullable(),
+  isNew: z.boolean().describe('Nobody has opened, read or assigned it yet.'),
+  unread: z.boolean().describe('Unread for the caller: never read, or a message arrived since they read it.'),
+  labels: z.array(z.string()), flags: z.array(z.string()),
   messageCount: z.number().int(), hasAttachments: z.boolean(), createdAt: z.string(), lastActivityAt: z.string(),
+  version: z.number().int().describe('Send it back as If-Match (or expectedVersion) with a change.'),
 });
 
 export const conversationListSchema = z.object({
@@ -72,5 +76,26 @@ export const unroutableSchema = z.object({
     messageKey: z.string(), receivedAt: z.string(), subject: z.string(), from: addressSchema.nullable(),
     envelopeRecipients: z.array(z.string()), flags: z.array(z.string()), rawUrl: z.string(),
   })),
+  nextCursor: z.string().nullable(),
+});
+
+const historyBase = { id: z.string(), at: z.string() };
+const status = z.enum(CONVERSATION_STATUSES as [string, ...string[]]);
+
+/** Conversation history entries; `actor` is the member's email (null for received mail). */
+export const historyEntrySchema = z.union([
+  z.object({ ...historyBase, kind: z.literal('received'), actor: z.null(), version: z.null(), messageKey: z.string() }),
+  z.object({ ...historyBase, kind: z.literal('viewed'), actor: z.string(), version: z.null() }),
+  z.object({
+    ...historyBase, kind: z.literal('assigned'), actor: z.string(), version: z.number().int(),
+    assignee: z.string(), previousAssignee: z.string().nullable(), message: z.string().nullable(),
+  }),
+  z.object({ ...historyBase, kind: z.literal('unassigned'), actor: z.string(), version: z.number().int(), previousAssignee: z.string(), message: z.string().nullable() }),
+  z.object({ ...historyBase, kind: z.literal('status_changed'), actor: z.string(), version: z.number().int(), from: status, to: status }),
+  z.object({ ...historyBase, kind: z.enum(['labelled', 'unlabelled']), actor: z.string(), version: z.number().int(), labels: z.array(z.string()) }),
+]);
+
+export const historySchema = z.object({
+  items: z.array(historyEntrySchema),
   nextCursor: z.string().nullable(),
 });

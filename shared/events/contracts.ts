@@ -35,6 +35,76 @@ export const messageReceivedData = z.object({
     .nullable().describe('Parsed RFC 8098 read receipt.'),
 });
 
+const conversationStatus = z.enum(['unassigned', 'assigned', 'in_progress', 'todo', 'closed']);
+
+/** Fields every conversation workflow event carries: enough to route, notify and dedupe without a read. */
+const conversationChange = z.object({
+  conversationId: z.string().describe('GET /api/conversations/{conversationId}.'),
+  mailboxId: z.string(),
+  orgId: z.string(),
+  subject: z.string(),
+  version: z.number().int().describe('Conversation version after the change; with conversationId it identifies the change.'),
+  actor: z.string().describe('Email of the member who made the change.'),
+  status: conversationStatus.describe('Status after the change.'),
+  assignee: z.string().nullable().describe('Assignee after the change.'),
+});
+
+export const conversationAssignedData = conversationChange.extend({
+  assignee: z.string().describe('The member now assigned.'),
+  previousAssignee: z.string().nullable(),
+  message: z.string().nullable().describe('Short note from the person who assigned, for the assignee.'),
+});
+
+export const conversationUnassignedData = conversationChange.extend({
+  previousAssignee: z.string(),
+  message: z.string().nullable(),
+});
+
+export const conversationStatusChangedData = conversationChange.extend({
+  from: conversationStatus,
+  to: conversationStatus,
+});
+
+export const conversationLabelledData = conversationChange.extend({
+  labels: z.array(z.string()).describe('Labels this change added (or removed, for Conversation Unlabelled).'),
+  allLabels: z.array(z.string()).describe('Every label of the conversation after the change.'),
+});
+
+/** Fields every outbox event carries: enough to show, route and dedupe without a read (no bodies). */
+const outboxMessage = z.object({
+  messageKey: z.string().describe('Stable message key (GET /api/outbox/{messageKey}).'),
+  messageId: z.string().describe('RFC 5322 Message-ID without angle brackets; carries the reply token mr-<conversationId>.'),
+  orgId: z.string(),
+  mailboxId: z.string(),
+  conversationId: z.string(),
+  subject: z.string(),
+  to: z.array(z.string()).describe('To and Cc addresses (Bcc recipients are never published).'),
+  status: z.enum(['queued', 'sending', 'retry_pending', 'failed', 'connector_disabled', 'sent', 'cancelled']).describe('Send status after the change.'),
+  attempt: z.number().int().describe('Attempts started so far.'),
+});
+
+export const messageQueuedData = outboxMessage.extend({
+  composedBy: z.string().describe('Email of the member who sent it.'),
+  kind: z.enum(['new', 'reply', 'reply-all', 'forward']),
+  sendAt: z.string().describe('Earliest time the sender will pick it up: the end of the undo window, or the scheduled time.'),
+  scheduled: z.boolean().describe('True when the author chose a send time.'),
+});
+
+export const messageSentData = outboxMessage.extend({
+  providerMessageId: z.string().describe('Id given by the provider (SES MessageId); delivery events carry it.'),
+  connector: z.string(),
+  sentAt: z.string(),
+});
+
+export const messageSendFailedData = outboxMessage.extend({
+  reason: z.enum(['permanent', 'exhausted', 'interrupted', 'connector_disabled']).describe('Why it stopped: refused by the provider, out of attempts, sender stopped mid-attempt (outcome unknown), or the mailbox\'s connector is disabled.'),
+  error: z.string().nullable().describe('Last failure message.'),
+});
+
+export const messageCancelledData = outboxMessage.extend({
+  cancelledBy: z.string().describe('Email of the member who cancelled.'),
+});
+
 export const metadataSchema = z.object({
   eventId: z.string().describe('Deterministic: the same fact published twice carries the same id.'),
   version: z.string(),
@@ -48,6 +118,60 @@ export const EVENTS = {
     version: '1',
     description: 'A received message was stored and placed in its mailboxes (no bodies).',
     data: messageReceivedData,
+  },
+  conversationAssigned: {
+    detailType: 'Conversation Assigned',
+    version: '1',
+    description: 'A conversation was assigned or reassigned to a member of its mailbox.',
+    data: conversationAssignedData,
+  },
+  conversationUnassigned: {
+    detailType: 'Conversation Unassigned',
+    version: '1',
+    description: 'A conversation went back to its mailbox without an assignee.',
+    data: conversationUnassignedData,
+  },
+  conversationStatusChanged: {
+    detailType: 'Conversation Status Changed',
+    version: '1',
+    description: 'A conversation changed status (also when an assignment changed it).',
+    data: conversationStatusChangedData,
+  },
+  conversationLabelled: {
+    detailType: 'Conversation Labelled',
+    version: '1',
+    description: 'Labels were added to a conversation by a member.',
+    data: conversationLabelledData,
+  },
+  conversationUnlabelled: {
+    detailType: 'Conversation Unlabelled',
+    version: '1',
+    description: 'Labels were removed from a conversation by a member.',
+    data: conversationLabelledData,
+  },
+  messageQueued: {
+    detailType: 'Message Queued',
+    version: '1',
+    description: 'An outgoing message was stored in its conversation and queued for sending (undo window or scheduled time ahead).',
+    data: messageQueuedData,
+  },
+  messageSent: {
+    detailType: 'Message Sent',
+    version: '1',
+    description: 'The provider accepted an outgoing message (delivery to each recipient is reported separately).',
+    data: messageSentData,
+  },
+  messageSendFailed: {
+    detailType: 'Message Send Failed',
+    version: '1',
+    description: 'An outgoing message stopped without being sent: failed, or held because its connector is disabled.',
+    data: messageSendFailedData,
+  },
+  messageCancelled: {
+    detailType: 'Message Cancelled',
+    version: '1',
+    description: 'A member cancelled an outgoing message before it was sent (undo send, scheduled or retry pending).',
+    data: messageCancelledData,
   },
 } as const;
 

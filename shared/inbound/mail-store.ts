@@ -75,6 +75,8 @@ export function conversationItem(c: ConversationRecord): Item {
     messageRefs: toSet(c.messageRefs),
     GSI1PK: indexKeys.mailboxConversations(c.mailboxId), GSI1SK: sort,
     GSI2PK: indexKeys.mailboxStatus(c.mailboxId, c.status), GSI2SK: sort,
+    // Sparse: only an assigned conversation is in GSI4, so inbound mail never writes to it.
+    ...(c.assignee ? { GSI4PK: indexKeys.mailboxAssignee(c.mailboxId, c.assignee), GSI4SK: sort } : {}),
     ...(c.subjectKey ? { GSI3PK: indexKeys.subject(c.mailboxId, c.subjectKey), GSI3SK: c.lastActivityAt } : {}),
   };
 }
@@ -216,6 +218,11 @@ export class MailStore {
    * Adds a message to an existing conversation in one conditional UpdateItem. The condition makes
    * a redelivery a no-op (`already`); a customer reply reopens a closed conversation, which needs
    * its current state and so a second, also conditional, update.
+   *
+   * `GSI4SK` follows the activity time whether or not the conversation is assigned: without
+   * `GSI4PK` it indexes nothing, and one expression serves both cases. A new message makes the
+   * conversation unread for everyone (`readBy` removed) and bumps `version`, so a change decided
+   * on the state before the message is refused rather than applied blindly.
    */
   async appendToConversation(append: ConversationAppend, attempt = 0): Promise<'appended' | 'already' | 'missing'> {
     const names: Record<string, string> = { '#status': 'status' };
@@ -224,7 +231,7 @@ export class MailStore {
       ':snippet': append.snippet, ':closed': 'closed',
     };
     const sets = ['lastActivityAt = :at', 'snippet = :snippet', 'lastMessageKey = :key',
-      'GSI1SK = :sort', 'GSI2SK = :sort', 'GSI3SK = :at'];
+      'GSI1SK = :sort', 'GSI2SK = :sort', 'GSI3SK = :at', 'GSI4SK = :sort'];
     values[':key'] = append.messageRef.slice(append.messageRef.indexOf('#') + 1);
     values[':sort'] = indexKeys.activitySort(append.at, append.conversationId);
     if (append.from) { sets.push('#from = :from'); names['#from'] = 'from'; values[':from'] = append.from; }
@@ -233,7 +240,7 @@ export class MailStore {
     if (append.participants.length) { adds.push('participants :participants'); values[':participants'] = new Set(append.participants); }
     if (append.labels.length) { adds.push('labels :labels'); values[':labels'] = new Set(append.labels); }
     if (append.flags.length) { adds.push('flags :flags'); values[':flags'] = new Set(append.flags); }
-    const update = `SET ${sets.join(', ')} ADD ${adds.join(', ')}`;
+    const update = `SET ${sets.join(', ')} ADD ${adds.join(', ')} REMOVE readBy`;
     try {
       await this.table.update({
         Key: keys.conversation(append.conversationId),

@@ -10,6 +10,8 @@ export const keys = {
   address: (address: string) => ({ PK: `ADDR#${address}`, SK: 'ADDR' }),
   message: (messageKey: string) => ({ PK: `MSG#${messageKey}`, SK: 'MSG' }),
   conversation: (conversationId: string) => ({ PK: `CONV#${conversationId}`, SK: 'CONV' }),
+  /** One append-only history entry, in the conversation's partition; `sort` starts with `H#<isoTime>#`. */
+  history: (conversationId: string, sort: string) => ({ PK: `CONV#${conversationId}`, SK: sort }),
   quarantine: (rawKey: string) => ({ PK: `QUAR#${rawKey}`, SK: 'QUAR' }),
 } as const;
 
@@ -17,8 +19,12 @@ export const indexKeys = {
   mailboxMembers: (mailboxId: string) => `MBX#${mailboxId}#MEMBERS`,
   mailboxConversations: (mailboxId: string) => `MBX#${mailboxId}`,
   mailboxStatus: (mailboxId: string, status: string) => `MBX#${mailboxId}#ST#${status}`,
+  /** Sparse GSI4 partition: set only while the conversation has an assignee. */
+  mailboxAssignee: (mailboxId: string, email: string) => `MBX#${mailboxId}#AS#${email}`,
   activitySort: (lastActivityAt: string, conversationId: string) => `${lastActivityAt}#${conversationId}`,
   subject: (mailboxId: string, subjectKey: string) => `SUBJ#${mailboxId}#${shortHash(subjectKey, 16)}`,
+  /** GSI3 partition of a mailbox's outbound messages (outbox views), newest first by `<createdAt>#<messageKey>`. */
+  outbox: (mailboxId: string) => `OUTBOX#${mailboxId}`,
   quarantine: 'QUARANTINE',
   unroutable: 'UNROUTABLE',
 } as const;

@@ -16,8 +16,20 @@
  * | conversation                              | PK=CONV#<conversationId> SK=CONV                      |
  * | mailbox conversations, newest activity    | GSI1 PK=MBX#<mailboxId> SK=<lastActivityAt>#<convId>  |
  * | mailbox conversations by status           | GSI2 PK=MBX#<mailboxId>#ST#<status> SK=same as GSI1   |
+ * | conversations assigned to one member      | GSI4 PK=MBX#<mailboxId>#AS#<email> SK=same as GSI1    |
+ * | conversation history, oldest first        | PK=CONV#<conversationId> SK begins_with H#            |
  * | subject fallback threading                | GSI3 PK=SUBJ#<mailboxId>#<subjectHash> SK=<lastAt>    |
  * | quarantined and unroutable mail           | GSI3 PK=QUARANTINE / UNROUTABLE SK=<at>#<key>         |
+ * | a mailbox's outbound messages (outbox)    | GSI3 PK=OUTBOX#<mailboxId> SK=<createdAt>#<key>       |
+ *
+ * The outbox reuses GSI3 (overloaded, like quarantine) rather than adding an index: its rows are
+ * written once per outbound message, its key never moves with the send status, and a view reads
+ * the rows' keys and then the items (BatchGetItem), so no send-state attribute needs projecting.
+ *
+ * GSI4 is sparse: only a conversation with an assignee carries `GSI4PK`, so an agent's list is one
+ * Query over their own conversations, and mail that opens an unassigned conversation writes no
+ * GSI4 entry (the inbound cost per new conversation does not change). `GSI4SK` is kept equal to
+ * `GSI1SK` by every write that moves the activity time.
  */
 export const TABLE = {
   partitionKey: 'PK',
@@ -26,15 +38,19 @@ export const TABLE = {
     { name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK', projection: 'list' },
     { name: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK', projection: 'list' },
     { name: 'GSI3', partitionKey: 'GSI3PK', sortKey: 'GSI3SK', projection: 'lookup' },
+    { name: 'GSI4', partitionKey: 'GSI4PK', sortKey: 'GSI4SK', projection: 'list' },
   ],
   /**
-   * Non-key attributes copied into GSI1 and GSI2 (projection `list`): enough to render a list row
-   * without reading the base item, and nothing that grows (message id sets stay in the base table).
+   * Non-key attributes copied into GSI1, GSI2 and GSI4 (projection `list`): enough to render a list
+   * row without reading the base item, and nothing that grows with the message count (message id
+   * sets stay in the base table). `version` lets a client act from the list (If-Match); `readBy`
+   * (members who read the conversation since its last message, bounded by the mailbox's members)
+   * gives each caller their `unread` flag without a second read.
    */
   listProjection: [
     'type', 'conversationId', 'mailboxId', 'subject', 'snippet', 'from', 'status', 'assignee',
     'isNew', 'labels', 'messageCount', 'hasAttachments', 'lastActivityAt', 'createdAt', 'flags',
-    'email', 'role', 'name',
+    'email', 'role', 'name', 'version', 'readBy',
   ],
   /** Non-key attributes of GSI3 (projection `lookup`): subject threading and quarantine listings. */
   lookupProjection: ['type', 'conversationId', 'mailboxId', 'participants', 'lastActivityAt', 'rawKey', 'error', 'attempts', 'recipients', 'at'],

@@ -85,6 +85,12 @@ export interface MessagePlacement {
   threading: ThreadingReason;
 }
 
+/**
+ * Send state of an outbound message (shared/outbox/status.ts has the transitions). Kept on the
+ * message item itself so the conversation always shows what the outbox knows.
+ */
+export type OutboxStatus = 'queued' | 'sending' | 'retry_pending' | 'failed' | 'connector_disabled' | 'sent' | 'cancelled';
+
 export interface MessageRecord {
   /** Stable key derived from the Message-ID (or from the raw bytes when there is none). */
   messageKey: string;
@@ -115,6 +121,8 @@ export interface MessageRecord {
   placements: MessagePlacement[];
   /** Where the body lives: inline (compressed in the item) or an S3 key for very large bodies. */
   bodyKey: string | null;
+  /** Outbound messages only: where the outbox stands (absent on received mail). */
+  sendStatus?: OutboxStatus;
 }
 
 export interface MessageBody {

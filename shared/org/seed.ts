@@ -57,6 +57,9 @@ export const seedSchema = z.object({
     if (mailbox.kind === 'personal' && mailbox.owner === undefined) {
       ctx.addIssue({ code: 'custom', path: ['mailboxes', i, 'owner'], message: 'a personal mailbox needs an owner' });
     }
+    if (mailbox.kind === 'personal' && mailbox.members.some((m) => m.email !== mailbox.owner)) {
+      ctx.addIssue({ code: 'custom', path: ['mailboxes', i, 'members'], message: 'a personal mailbox is private to its owner: list no other members' });
+    }
     if (mailbox.owner !== undefined && !users.has(mailbox.owner)) {
       ctx.addIssue({ code: 'custom', path: ['mailboxes', i, 'owner'], message: `unknown user "${mailbox.owner}"` });
     }

@@ -119,7 +119,7 @@ describe('local stack (in memory)', () => {
   it('stores mail received over SMTP under inbound/ and delivers it to the inbound handler', async () => {
     // Prepare
     const subject = `Facture en retard ${Date.now()}`;
-    const token = await stack.signIn('julien@acme.test');
+    const token = await stack.signIn('alex@acme.test'); // Support's dispatcher: agents see only their own conversations
 
     // Act
     const sent = await sendMail(stack, {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { startTestTable, type TestTable } from '../../helpers/dynamo.js';
-import { MemoryBlobStore } from '../../helpers/fakes.js';
+import { MemoryBlobStore, MemoryEvents } from '../../helpers/fakes.js';
 import { createApiHandler } from '../../../functions/api/handler.js';
 import { Directory } from '../../../shared/org/directory.js';
 import { demoSeed, modelFromSeed } from '../../../shared/org/seed.js';
@@ -54,7 +54,7 @@ beforeAll(async () => {
   ]);
   api = createApiHandler({
     table: db.table, directory: new Directory(db.table), store: new MailStore(db.table, new MemoryBlobStore()),
-    links: { link: async (key) => `https://download.test/${key}` },
+    links: { link: async (key) => `https://download.test/${key}` }, events: new MemoryEvents(),
   });
 });
 
@@ -90,14 +90,14 @@ describe('API access', () => {
 
 describe('conversation lists', () => {
   it('pages newest activity first with an opaque cursor', async () => {
-    const first = json(await api(event('GET', '/api/mailboxes/support/conversations', { email: 'julien@acme.test', query: { limit: '3' } })));
+    const first = json(await api(event('GET', '/api/mailboxes/support/conversations', { email: 'alex@acme.test', query: { limit: '3' } })));
     expect(first.items.map((c: any) => c.subject)).toEqual(['Sujet 6', 'Sujet 5', 'Sujet 4']);
-    const second = json(await api(event('GET', '/api/mailboxes/support/conversations', { email: 'julien@acme.test', query: { limit: '3', cursor: first.nextCursor } })));
+    const second = json(await api(event('GET', '/api/mailboxes/support/conversations', { email: 'alex@acme.test', query: { limit: '3', cursor: first.nextCursor } })));
     expect(second.items.map((c: any) => c.subject)).toEqual(['Sujet 3', 'Sujet 2', 'Sujet 1']);
   });
 
   it('filters by status through its own index', async () => {
-    const body = json(await api(event('GET', '/api/mailboxes/support/conversations', { email: 'julien@acme.test', query: { status: 'closed' } })));
+    const body = json(await api(event('GET', '/api/mailboxes/support/conversations', { email: 'alex@acme.test', query: { status: 'closed' } })));
     expect(body.items.map((c: any) => c.subject)).toEqual(['Sujet 5', 'Sujet 3', 'Sujet 1']);
     expect(body.nextCursor).toBeNull();
   });
@@ -129,7 +129,7 @@ describe('OpenAPI document', () => {
     const doc = json(result);
     expect(doc.openapi).toBe('3.1.0');
     const list = doc.paths['/api/mailboxes/{mailboxId}/conversations'].get;
-    expect(list.parameters.map((p: any) => p.name)).toEqual(['mailboxId', 'status', 'limit', 'cursor']);
+    expect(list.parameters.map((p: any) => p.name)).toEqual(['mailboxId', 'status', 'assignee', 'limit', 'cursor']);
     expect(list.parameters.find((p: any) => p.name === 'status').schema.enum).toContain('in_progress');
     expect(doc.paths['/api/openapi.json'].get.security).toEqual([]);
   });

@@ -36,6 +36,13 @@ describe('organisation seed', () => {
     expect(() => parseSeed(bad)).toThrow(/routed to two mailboxes[\s\S]*needs an owner/);
   });
 
+  it('keeps personal mailboxes private to their owner', () => {
+    const bad = structuredClone(minimal) as Record<string, any>;
+    bad.users.push({ email: 'bob@acme.test', name: 'Bob' });
+    bad.mailboxes.push({ id: 'ana', name: 'Ana', kind: 'personal', addresses: ['ana@acme.test'], owner: 'ana@acme.test', members: [{ email: 'bob@acme.test', role: 'agent' }] });
+    expect(() => parseSeed(bad)).toThrow(/mailboxes\.1\.members: a personal mailbox is private/);
+  });
+
   it('makes organisation admins admins of every shared mailbox but not of personal ones', () => {
     const model = modelFromSeed(demoSeed);
     const camille = model.memberships.filter((m) => m.email === 'camille@acme.test');

@@ -1,0 +1,234 @@
+/**
+ * Workflow routes: role-aware conversation lists, assignment, status, labels, read state and
+ * history. Each route checks the caller's role in the conversation's mailbox (shared/workflow);
+ * a conversation the caller may not see answers 404, exactly like one that does not exist.
+ *
+ * State changes are optimistic: send the `version` you saw as `If-Match: "<version>"` (or
+ * `expectedVersion` in the body) and a change made meanwhile answers 409 with the current state in
+ * `current`. Without a version the change is decided on the current state and applied only if it
+ * is still valid for it. Responses carry the new version as `ETag`.
+ */
+import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import * as z from 'zod';
+import { CONVERSATION_STATUSES, type ConversationStatus } from '../model/types.js';
+import type { WorkflowConversation } from '../workflow/conversation-repository.js';
+import type { ChangeOutcome, ConversationWorkflow } from '../workflow/conversation-workflow.js';
+import type { AssigneeFilter } from '../workflow/list-plan.js';
+import { MAX_ASSIGN_MESSAGE_LENGTH, MAX_LABEL_LENGTH, type Action, type Refusal } from '../workflow/rules.js';
+import { loadCaller, requireMember } from './access.js';
+import { cursorParam, encodeCursor } from './cursor.js';
+import { problems, ProblemError } from './problem.js';
+import { defineRoute, type AnyRoute, type ApiResult } from './router.js';
+import type { ApiDeps } from './routes.js';
+import { conversationListSchema, conversationSummarySchema, historySchema, id } from './schemas.js';
+
+const statusEnum = z.enum(CONVERSATION_STATUSES as [ConversationStatus, ...ConversationStatus[]]);
+const email = z.email().max(254).transform((value) => value.toLowerCase());
+const expectedVersion = z.number().int().min(0).optional()
+  .describe('The version the change was decided on; the If-Match header does the same.');
+const label = z.string().trim().min(1).max(MAX_LABEL_LENGTH).regex(/^[^\p{Cc}]+$/u, 'no control characters');
+const conversationParams = z.object({ conversationId: id });
+
+/** The caller-relative view of a conversation, as lists and changes return it. */
+export function conversationSummary(c: WorkflowConversation, viewer: string): z.infer<typeof conversationSummarySchema> {
+  return {
+    conversationId: c.conversationId, mailboxId: c.mailboxId, subject: c.subject, snippet: c.snippet, from: c.from,
+    status: c.status, assignee: c.assignee, isNew: c.isNew, unread: !c.readBy.includes(viewer), labels: c.labels, flags: c.flags,
+    messageCount: c.messageCount, hasAttachments: c.hasAttachments, createdAt: c.createdAt, lastActivityAt: c.lastActivityAt,
+    version: c.version,
+  };
+}
+
+/** A weak or strong ETag of the conversation version. */
+export function etag(version: number): string {
+  return `"${version}"`;
+}
+
+/**
+ * The expected version from `If-Match` (`"3"`, `W/"3"` or `3`; `*` means none) or the body. Both
+ * given and different is a client bug worth a 400 rather than a guess.
+ */
+export function expectedVersionOf(event: APIGatewayProxyEventV2WithJWTAuthorizer, fromBody: number | undefined): number | undefined {
+  const header = event.headers?.['if-match']?.trim();
+  let fromHeader: number | undefined;
+  if (header !== undefined && header !== '' && header !== '*') {
+    const match = /^(?:W\/)?"?(\d{1,15})"?$/.exec(header);
+    if (!match) throw problems.badRequest('If-Match must be a conversation version, e.g. "3".', [{ field: 'header.if-match', message: 'not a version' }]);
+    fromHeader = Number(match[1]);
+  }
+  if (fromHeader !== undefined && fromBody !== undefined && fromHeader !== fromBody) {
+    throw problems.badRequest('If-Match and expectedVersion disagree.', [{ field: 'body.expectedVersion', message: `If-Match says ${fromHeader}` }]);
+  }
+  return fromHeader ?? fromBody;
+}
+
+function refusalProblem(refusal: Refusal, current: WorkflowConversation | null, viewer: string): ProblemError {
+  const state = current ? { current: conversationSummary(current, viewer) } : {};
+  switch (refusal.code) {
+    case 'not-visible': return problems.notFound('This conversation');
+    case 'forbidden': return problems.forbidden(refusal.reason);
+    case 'stale': return new ProblemError(409, 'Conflict', refusal.reason, state);
+    case 'invalid': return new ProblemError(422, 'Invalid transition', refusal.reason, {
+      ...state, ...(refusal.field ? { errors: [{ field: refusal.field, message: refusal.reason }] } : {}),
+    });
+  }
+}
+
+function changeResult(outcome: ChangeOutcome, viewer: string): ApiResult {
+  switch (outcome.kind) {
+    case 'refused': throw refusalProblem(outcome.refusal, outcome.conversation, viewer);
+    case 'conflict':
+      throw problems.conflict(
+        `The conversation changed since version you sent; it is now at version ${outcome.conversation.version}. Decide again on the current state.`,
+        conversationSummary(outcome.conversation, viewer),
+      );
+    default:
+      return {
+        status: 200,
+        body: { conversation: conversationSummary(outcome.conversation, viewer), changed: outcome.kind !== 'unchanged' },
+        headers: { etag: etag(outcome.conversation.version) },
+      };
+  }
+}
+
+const changeResponse = z.object({
+  conversation: conversationSummarySchema,
+  changed: z.boolean().describe('False when the conversation already was in the requested state.'),
+});
+
+/**
+ * The workflow's routes, registered by `createRoutes`; they share its `ConversationWorkflow` so the
+ * conversation view (GET) and the changes apply the same visibility rule.
+ */
+export function createWorkflowRoutes(deps: ApiDeps, workflow: ConversationWorkflow): AnyRoute[] {
+  const caller = (claims: Parameters<typeof loadCaller>[0]) => loadCaller(claims, deps.directory);
+
+  return [
+    defineRoute({
+      method: 'GET', path: '/api/mailboxes/{mailboxId}/conversations', operationId: 'listConversations', tags: ['conversations'],
+      summary: "A mailbox's conversations, newest activity first. Dispatchers and admins see all of them; agents only those assigned to them.",
+      params: z.object({ mailboxId: id }),
+      query: z.object({
+        status: statusEnum.optional().describe('Only conversations with this status.'),
+        assignee: z.union([z.literal('me'), z.literal('unassigned'), email]).optional()
+          .describe('`me`, a member email, or `unassigned` (the queue). Agents may only ask for themselves.'),
+        limit: z.coerce.number().int().min(1).max(100).default(25).describe('Page size, 1 to 100.'),
+        cursor: cursorParam.optional(),
+      }),
+      response: { status: 200, schema: conversationListSchema, description: 'One page of conversations; a filtered page may hold fewer than `limit`.' },
+      errors: [403, 404],
+      handle: async ({ claims, params, query }) => {
+        const user = await caller(claims);
+        const role = requireMember(user, params.mailboxId);
+        const assignee: AssigneeFilter | undefined = query.assignee === undefined || query.assignee === 'me' || query.assignee === 'unassigned'
+          ? query.assignee : { email: query.assignee };
+        if (query.cursor && !query.cursor.p.startsWith('CONV#')) {
+          throw problems.badRequest('This cursor belongs to another list.', [{ field: 'query.cursor', message: 'not a cursor of a conversation list' }]);
+        }
+        const page = await workflow.list({ email: user.email, role }, params.mailboxId, { status: query.status, assignee }, query.limit, query.cursor);
+        if (page.kind === 'refused') throw refusalProblem(page.refusal, null, user.email);
+        return {
+          status: 200,
+          body: { items: page.items.map((c) => conversationSummary(c, user.email)), nextCursor: page.last ? encodeCursor(page.last) : null },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'POST', path: '/api/conversations/{conversationId}/assign', operationId: 'assignConversation', tags: ['workflow'],
+      summary: 'Assign the conversation to one member of its mailbox, reassign it, or unassign it (assignee null). Dispatchers and admins; an agent may only unassign themselves.',
+      params: conversationParams,
+      body: z.strictObject({
+        assignee: z.union([z.literal('me'), email]).nullable().describe('Member email, `me`, or null to put it back in the unassigned queue.'),
+        message: z.string().trim().max(MAX_ASSIGN_MESSAGE_LENGTH).optional().describe('Short note for the assignee, kept in the history.'),
+        expectedVersion,
+        expectedAssignee: email.nullable().optional()
+          .describe('The assignee you saw: the change applies only if it still is (unrelated changes do not conflict).'),
+      }),
+      response: { status: 200, schema: changeResponse, description: 'The conversation after the change.' },
+      errors: [403, 404, 409, 422],
+      handle: async ({ claims, params, body, event }) => {
+        const viewer = claims?.email ?? '';
+        const action: Action = {
+          kind: 'assign', assignee: body.assignee === 'me' ? viewer : body.assignee, message: body.message ? body.message : null,
+          ...(body.expectedAssignee !== undefined ? { expectedAssignee: body.expectedAssignee } : {}),
+        };
+        const outcome = await workflow.change({
+          caller: caller(claims), conversationId: params.conversationId, action, expectedVersion: expectedVersionOf(event, body.expectedVersion),
+        });
+        return changeResult(outcome, viewer);
+      },
+    }),
+    defineRoute({
+      method: 'POST', path: '/api/conversations/{conversationId}/status', operationId: 'setConversationStatus', tags: ['workflow'],
+      summary: 'Change the status: assigned, in_progress and todo need an assignee; closed keeps it; unassigned only without one.',
+      params: conversationParams,
+      body: z.strictObject({ status: statusEnum, expectedVersion }),
+      response: { status: 200, schema: changeResponse, description: 'The conversation after the change.' },
+      errors: [404, 409, 422],
+      handle: async ({ claims, params, body, event }) => {
+        const outcome = await workflow.change({
+          caller: caller(claims), conversationId: params.conversationId, action: { kind: 'status', status: body.status },
+          expectedVersion: expectedVersionOf(event, body.expectedVersion),
+        });
+        return changeResult(outcome, claims?.email ?? '');
+      },
+    }),
+    defineRoute({
+      method: 'POST', path: '/api/conversations/{conversationId}/labels', operationId: 'labelConversation', tags: ['workflow'],
+      summary: 'Add and remove manual labels.',
+      params: conversationParams,
+      body: z.strictObject({
+        add: z.array(label).max(20).default([]),
+        remove: z.array(label).max(20).default([]),
+        expectedVersion,
+      }).refine((b) => b.add.length + b.remove.length > 0, { message: 'add or remove at least one label', path: ['add'] }),
+      response: { status: 200, schema: changeResponse, description: 'The conversation after the change.' },
+      errors: [404, 409, 422],
+      handle: async ({ claims, params, body, event }) => {
+        const outcome = await workflow.change({
+          caller: caller(claims), conversationId: params.conversationId, action: { kind: 'labels', add: body.add, remove: body.remove },
+          expectedVersion: expectedVersionOf(event, body.expectedVersion),
+        });
+        return changeResult(outcome, claims?.email ?? '');
+      },
+    }),
+    ...(['read', 'unread'] as const).map((which) => defineRoute({
+      method: 'POST', path: `/api/conversations/{conversationId}/${which}`,
+      operationId: which === 'read' ? 'markConversationRead' : 'markConversationUnread', tags: ['workflow'],
+      summary: which === 'read'
+        ? 'Mark the conversation read for the caller (it becomes unread again when a message arrives); clears "new".'
+        : 'Mark the conversation unread for the caller.',
+      params: conversationParams,
+      response: { status: 200, schema: z.object({ conversation: conversationSummarySchema }), description: 'The conversation as the caller now sees it.' },
+      errors: [404],
+      handle: async ({ claims, params }) => {
+        const conversation = await workflow.setRead(caller(claims), params.conversationId, which === 'read');
+        if (!conversation) throw problems.notFound('This conversation');
+        return { status: 200, body: { conversation: conversationSummary(conversation, claims?.email ?? '') }, headers: { etag: etag(conversation.version) } };
+      },
+    })),
+    defineRoute({
+      method: 'GET', path: '/api/conversations/{conversationId}/history', operationId: 'getConversationHistory', tags: ['workflow'],
+      summary: 'What happened to the conversation, oldest first: received messages, views, assignments, status and label changes.',
+      params: conversationParams,
+      query: z.object({
+        limit: z.coerce.number().int().min(1).max(100).default(50).describe('Page size, 1 to 100 positions (one change may record several entries).'),
+        cursor: cursorParam.optional(),
+      }),
+      response: { status: 200, schema: historySchema, description: 'One page of history entries.' },
+      errors: [404],
+      handle: async ({ claims, params, query }) => {
+        const after = query.cursor?.s;
+        if (after !== undefined && (!after.startsWith('H#') || query.cursor?.p !== params.conversationId)) {
+          throw problems.badRequest('This cursor belongs to another list.', [{ field: 'query.cursor', message: 'not a cursor of this history' }]);
+        }
+        const page = await workflow.history(caller(claims), params.conversationId, query.limit, after);
+        if (!page) throw problems.notFound('This conversation');
+        return {
+          status: 200,
+          body: { items: page.entries, nextCursor: page.nextAfter ? encodeCursor({ s: page.nextAfter, p: params.conversationId }) : null },
+        };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,260 @@
+/**
+ * The workflow's writes and reads on the single table. Every state change is one conditional
+ * UpdateItem on the conversation's `version`, and it moves the index keys that depend on the
+ * state in the same expression (GSI2PK for the status, GSI4PK/GSI4SK for the assignee), so a list
+ * can never show a conversation under a status or an assignee it no longer has.
+ *
+ * History entries live in the conversation's own partition (`PK=CONV#<id>`, `SK=H#<isoTime>#...`),
+ * written with `attribute_not_exists` under keys derived from the change (time and version), so a
+ * retried request or a repaired side effect never writes the same entry twice.
+ */
+import { indexKeys, keys } from '../model/keys.js';
+import type { ConversationRecord } from '../model/types.js';
+import { ConditionFailedError, type Item, type Table } from '../adapters/dynamodb-table.js';
+import { conversationFromItem } from '../inbound/mail-store.js';
+import type { Fact, WorkflowState } from './rules.js';
+
+/** The change that produced a conversation's current version, kept on the item to replay its side effects. */
+export interface LastChange {
+  /** Hash of (actor, action, expected version): recognises a retry of the same request. */
+  key: string;
+  actor: string;
+  at: string;
+  version: number;
+  facts: Fact[];
+}
+
+export interface WorkflowConversation extends ConversationRecord {
+  /** Members who read the conversation since its last message. */
+  readBy: string[];
+  lastChange: LastChange | null;
+  /** When a `viewed` entry was last recorded, per member. */
+  viewedAt: Record<string, string>;
+}
+
+/** History facts that are not state changes. */
+export type ViewFact = { kind: 'viewed' };
+
+export interface HistoryItem {
+  sort: string;
+  at: string;
+  actor: string | null;
+  version: number | null;
+  facts: (Fact | ViewFact)[];
+}
+
+export type ApplyResult =
+  | { ok: true; conversation: WorkflowConversation }
+  | { ok: false; current: WorkflowConversation | null };
+
+/** Per-member attribute recording the last recorded view (not projected: costs no index write). */
+const VIEWED_PREFIX = 'VW#';
+
+function strings(value: unknown): string[] {
+  if (value instanceof Set) return [...(value as Set<string>)].map(String).sort();
+  if (Array.isArray(value)) return value.map(String);
+  return [];
+}
+
+/** A stored conversation (base item or list projection) with the workflow's own attributes. */
+export function workflowConversationFromItem(item: Item): WorkflowConversation {
+  const viewedAt: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, value] of Object.entries(item)) {
+    if (name.startsWith(VIEWED_PREFIX) && typeof value === 'string') viewedAt[name.slice(VIEWED_PREFIX.length)] = value;
+  }
+  return {
+    ...conversationFromItem(item),
+    readBy: strings(item.readBy),
+    lastChange: (item.lastChange ?? null) as LastChange | null,
+    viewedAt,
+  };
+}
+
+/** `H#<isoTime>#v<version>`: fixed-width version so entries of one millisecond still sort by version. */
+export function changeSort(at: string, version: number): string {
+  return `H#${at}#v${String(version).padStart(10, '0')}`;
+}
+
+export function viewSort(at: string, email: string): string {
+  return `H#${at}#w#${email}`;
+}
+
+/** Sort position of a "received" entry derived from a message ref; never stored (see history.ts). */
+export function receivedSort(receivedAt: string, messageKey: string): string {
+  return `H#${receivedAt}#r#${messageKey}`;
+}
+
+export type ListIndex = 'GSI1' | 'GSI2' | 'GSI4';
+
+/** One Query on one index partition, optionally narrowed by a filter on projected attributes. */
+export interface ListPlan {
+  index: ListIndex;
+  partition: string;
+  filter?: { expression: string; names: Record<string, string>; values: Record<string, unknown> };
+}
+
+/** Conditional writes and key-based reads of conversations, their read state and their history. */
+export class ConversationRepository {
+  constructor(private readonly table: Table) {}
+
+  async get(conversationId: string, consistent = false): Promise<WorkflowConversation | null> {
+    const item = await this.table.get(keys.conversation(conversationId), consistent);
+    return item ? workflowConversationFromItem(item) : null;
+  }
+
+  async getMany(conversationIds: string[]): Promise<WorkflowConversation[]> {
+    if (conversationIds.length === 0) return [];
+    return (await this.table.batchGet(conversationIds.map((id) => keys.conversation(id)))).map(workflowConversationFromItem);
+  }
+
+  /**
+   * Applies a decided state in one UpdateItem conditioned on the version it was decided from. The
+   * activity sort key cannot move under us: a new message bumps the version too.
+   */
+  async apply(current: WorkflowConversation, next: WorkflowState, change: LastChange): Promise<ApplyResult> {
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = {
+      ':expected': current.version, ':version': change.version, ':change': change,
+      ':status': next.status, ':assignee': next.assignee, ':isNew': next.isNew,
+    };
+    const sets = ['#status = :status', 'assignee = :assignee', 'isNew = :isNew', 'version = :version', 'lastChange = :change'];
+    const removes: string[] = [];
+    if (next.status !== current.status) {
+      sets.push('GSI2PK = :statusPartition');
+      values[':statusPartition'] = indexKeys.mailboxStatus(current.mailboxId, next.status);
+    }
+    if (next.assignee !== current.assignee) {
+      if (next.assignee === null) {
+        removes.push('GSI4PK', 'GSI4SK');
+      } else {
+        sets.push('GSI4PK = :assigneePartition', 'GSI4SK = :sort');
+        values[':assigneePartition'] = indexKeys.mailboxAssignee(current.mailboxId, next.assignee);
+        values[':sort'] = indexKeys.activitySort(current.lastActivityAt, current.conversationId);
+      }
+    }
+    if (!sameSet(next.labels, current.labels)) {
+      if (next.labels.length === 0) removes.push('labels');
+      else { sets.push('labels = :labels'); values[':labels'] = new Set(next.labels); }
+    }
+    try {
+      const item = await this.table.update({
+        Key: keys.conversation(current.conversationId),
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ConditionExpression: 'attribute_exists(PK) AND version = :expected',
+        ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+      });
+      return { ok: true, conversation: workflowConversationFromItem(item) };
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+      return { ok: false, current: await this.currentAfterFailure(current.conversationId, error) };
+    }
+  }
+
+  /** Records one history entry; an entry already written under the same key is left as it is. */
+  async putHistory(conversationId: string, entry: HistoryItem): Promise<void> {
+    try {
+      await this.table.put({
+        ...keys.history(conversationId, entry.sort), type: 'history', conversationId,
+        at: entry.at, actor: entry.actor, version: entry.version, facts: entry.facts,
+      }, { ConditionExpression: 'attribute_not_exists(PK)' });
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+    }
+  }
+
+  /**
+   * Records that `email` opened the conversation, at most once per window: the condition makes
+   * two tabs opening at once record one view. Clears the "new" flag on the first open. Answers
+   * null when a view inside the window was already recorded.
+   */
+  async recordView(conversation: WorkflowConversation, email: string, at: string, windowStart: string): Promise<WorkflowConversation | null> {
+    const names: Record<string, string> = { '#viewed': `${VIEWED_PREFIX}${email}` };
+    const values: Record<string, unknown> = { ':at': at, ':windowStart': windowStart };
+    const sets = ['#viewed = :at'];
+    if (conversation.isNew) { sets.push('isNew = :false'); values[':false'] = false; }
+    try {
+      const item = await this.table.update({
+        Key: keys.conversation(conversation.conversationId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(#viewed) OR #viewed < :windowStart)',
+        ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+      });
+      return workflowConversationFromItem(item);
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Read state is not a conversation change: no version bump (it never makes someone else's
+   * If-Match fail) and no history. Adding to a set is idempotent, so no condition beyond existence.
+   */
+  async markRead(conversationId: string, email: string): Promise<WorkflowConversation> {
+    const item = await this.table.update({
+      Key: keys.conversation(conversationId),
+      UpdateExpression: 'SET isNew = :false ADD readBy :me',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':false': false, ':me': new Set([email]) },
+    });
+    return workflowConversationFromItem(item);
+  }
+
+  async markUnread(conversationId: string, email: string): Promise<WorkflowConversation> {
+    const item = await this.table.update({
+      Key: keys.conversation(conversationId),
+      UpdateExpression: 'DELETE readBy :me',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':me': new Set([email]) },
+    });
+    return workflowConversationFromItem(item);
+  }
+
+  /** One page of stored history entries, oldest first, after `afterSort` (exclusive). */
+  async history(conversationId: string, limit: number, afterSort?: string): Promise<{ items: HistoryItem[]; more: boolean }> {
+    const pk = keys.conversation(conversationId).PK;
+    const out = await this.table.query({
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': 'H#' },
+      ScanIndexForward: true,
+      Limit: limit,
+      ...(afterSort ? { ExclusiveStartKey: { PK: pk, SK: afterSort } } : {}),
+    });
+    return {
+      items: out.items.map((i) => ({
+        sort: String(i.SK), at: String(i.at), actor: typeof i.actor === 'string' ? i.actor : null,
+        version: typeof i.version === 'number' ? i.version : null, facts: (i.facts ?? []) as HistoryItem['facts'],
+      })),
+      more: out.lastKey !== undefined,
+    };
+  }
+
+  /** One Query of a list partition, newest activity first. */
+  async list(plan: ListPlan, limit: number, cursor?: { s: string; p: string }): Promise<{ items: WorkflowConversation[]; last: { s: string; p: string } | null }> {
+    const pkName = `${plan.index}PK`;
+    const skName = `${plan.index}SK`;
+    const out = await this.table.query({
+      IndexName: plan.index,
+      KeyConditionExpression: `${pkName} = :pk`,
+      ExpressionAttributeValues: { ':pk': plan.partition, ...plan.filter?.values },
+      ...(plan.filter ? { FilterExpression: plan.filter.expression, ExpressionAttributeNames: plan.filter.names } : {}),
+      ScanIndexForward: false,
+      Limit: limit,
+      ...(cursor ? { ExclusiveStartKey: { [pkName]: plan.partition, [skName]: cursor.s, PK: cursor.p, SK: 'CONV' } } : {}),
+    });
+    return {
+      items: out.items.map(workflowConversationFromItem),
+      last: out.lastKey ? { s: String(out.lastKey[skName]), p: String(out.lastKey.PK) } : null,
+    };
+  }
+
+  private async currentAfterFailure(conversationId: string, error: ConditionFailedError): Promise<WorkflowConversation | null> {
+    // DynamoDB returns the item with the failure (ReturnValuesOnConditionCheckFailure); emulators may not.
+    const item = error.item ?? await this.table.get(keys.conversation(conversationId), true);
+    return item ? workflowConversationFromItem(item) : null;
+  }
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
