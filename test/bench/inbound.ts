@@ -16,10 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { SQSRecord } from 'aws-lambda';
-import { ESBUILD_OPTIONS, FUNCTION_ENTRIES, entryPath, type FunctionName } from '../../infra/constructs/bundling.js';
+import { FUNCTION_ENTRIES, buildBundle, entryPath, type FunctionName } from '../../infra/constructs/bundling.js';
 import { DynamoMeter } from '../../shared/adapters/dynamodb-table.js';
 import { parseMail } from '../../shared/mail/parse.js';
 import { generateLargeMail, generateMail, kindFor, type MailKind } from './generate.js';
@@ -184,7 +183,7 @@ if (profiles.length > 0) {
 const outDir = mkdtempSync(join(tmpdir(), 'mailroom-bundles-'));
 console.log('\nbundle          size KB   gzip KB');
 for (const name of Object.keys(FUNCTION_ENTRIES) as FunctionName[]) {
-  await build({ ...ESBUILD_OPTIONS, entryPoints: { index: entryPath(name) }, outdir: join(outDir, name), logLevel: 'error' });
+  await buildBundle(entryPath(name), join(outDir, name));
   const file = join(outDir, name, 'index.mjs');
   console.log(`${name.padEnd(12)} ${fmt(statSync(file).size / 1024, 1).padStart(10)} ${fmt(gzipSync(readFileSync(file)).length / 1024, 1).padStart(9)}`);
 }
