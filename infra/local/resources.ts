@@ -24,6 +24,9 @@ export const LOCAL_NAMES = {
   inboundQueue: 'mailroom-local-inbound',
   inboundDlq: 'mailroom-local-inbound-dlq',
   eventBus: 'mailroom-local',
+  outboxQueue: 'mailroom-local-outbox',
+  outboxDlq: 'mailroom-local-outbox-dlq',
+  outboxScheduleGroup: 'mailroom-local-outbox',
 } as const;
 
 export interface QueueSettings {
@@ -143,4 +146,32 @@ export async function ensureInbound(sns: SNSClient, sqs: SQSClient, settings: Qu
     ReturnSubscriptionArn: true,
   }));
   return { topicArn: TopicArn, queueUrl: queue.QueueUrl, queueArn, dlqUrl: dlq.QueueUrl, dlqArn };
+}
+
+export interface OutboxResources {
+  queueUrl: string;
+  queueArn: string;
+  dlqUrl: string;
+  dlqArn: string;
+}
+
+/** The outbox queue as deployed (infra/constructs/outbox.ts): sender triggers, redriven to a DLQ. */
+export async function ensureOutbox(sqs: SQSClient, settings: QueueSettings): Promise<OutboxResources> {
+  const arnOf = async (queueUrl: string): Promise<string> => {
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+    if (Attributes?.QueueArn === undefined) throw new Error(`queue ${queueUrl} has no QueueArn`);
+    return Attributes.QueueArn;
+  };
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: LOCAL_NAMES.outboxDlq, Attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) } }));
+  if (dlq.QueueUrl === undefined) throw new Error('CreateQueue returned no URL for the outbox DLQ');
+  const dlqArn = await arnOf(dlq.QueueUrl);
+  const queue = await sqs.send(new CreateQueueCommand({
+    QueueName: LOCAL_NAMES.outboxQueue,
+    Attributes: {
+      VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: settings.maxReceiveCount }),
+    },
+  }));
+  if (queue.QueueUrl === undefined) throw new Error('CreateQueue returned no URL for the outbox queue');
+  return { queueUrl: queue.QueueUrl, queueArn: await arnOf(queue.QueueUrl), dlqUrl: dlq.QueueUrl, dlqArn };
 }

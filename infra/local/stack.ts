@@ -20,12 +20,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import sesLocal from 'aws-ses-v2-local';
 import { clearStore as clearSesStore } from 'aws-ses-v2-local/dist/store.js';
 import { ENV } from '../../shared/config/env.js';
 import { ENDPOINT_ENV } from '../../shared/adapters/aws.js';
+import { OUTBOX_ENV } from '../../shared/outbox/env.js';
 import { MAIL_PREFIXES } from '../constructs/mail-layout.js';
 import type { Seed } from '../../shared/org/seed.js';
 import type { DevUser } from './dev-tokens.js';
@@ -35,7 +36,8 @@ import { startEventBus, type BusEvent, type RuleTarget } from './event-bus.js';
 import { startFauxqsServer, type FauxqsHandle } from './fauxqs-server.js';
 import { startHttpGateway, type ApiHandler, type HttpGateway } from './http-gateway.js';
 import { createLogger } from './logger.js';
-import { ensureBucket, ensureInbound, ensureTable, LOCAL_NAMES, type InboundResources } from './resources.js';
+import { ensureBucket, ensureInbound, ensureOutbox, ensureTable, LOCAL_NAMES, type InboundResources, type OutboxResources } from './resources.js';
+import { startLocalScheduler } from './scheduler.js';
 import { startSmtpReceiver, type SmtpReceiver } from './smtp-receiver.js';
 import { startSqsPoller, type SqsHandler, type SqsPoller } from './sqs-poller.js';
 
@@ -54,6 +56,10 @@ const INBOUND_MAX_RECEIVES = 3;
 const INBOUND_BATCH_SIZE = 5;
 const INBOUND_TIMEOUT_MS = 60_000;
 const API_TIMEOUT_MS = 15_000;
+/** As deployed in infra/constructs/outbox.ts. */
+const SENDER_TIMEOUT_MS = 60_000;
+const OUTBOX_MAX_RECEIVES = 5;
+const OUTBOX_BATCH_SIZE = 10;
 
 /**
  * Per-service endpoint variables read by `shared/adapters/aws.ts`: the emulators listen on
@@ -70,6 +76,8 @@ export interface EmulatorPorts {
   fauxqs?: number;
   ses?: number;
   eventBus?: number;
+  /** EventBridge Scheduler stand-in (one-time schedules to SQS). */
+  scheduler?: number;
 }
 
 export interface LocalStackOptions {
@@ -96,7 +104,9 @@ export interface LocalStackOptions {
    * Replace a handler (tests of the glue itself, benchmarks of one stage). By default the stack
    * loads `functions/inbound/handler.ts` and `functions/api/handler.ts`.
    */
-  handlers?: { inbound?: SqsHandler; api?: ApiHandler };
+  handlers?: { inbound?: SqsHandler; api?: ApiHandler; sender?: SqsHandler };
+  /** Outbox settings, for tests that cannot wait for the deployed defaults (10 s undo, 30 s first retry). */
+  outbox?: { undoSeconds?: number; maxAttempts?: number; retryBaseMs?: number; retryMaxMs?: number };
 }
 
 export interface LocalStack {
@@ -116,6 +126,8 @@ export interface LocalStack {
     mailBucket: string;
     eventBusName: string;
     inboundPrefix: string;
+    /** Outbox queue (sender triggers) and its DLQ. */
+    outbox: OutboxResources;
   } & InboundResources;
   /** Data directory in use, or null in memory. */
   dataDir: string | null;
@@ -195,15 +207,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return given !== undefined && given !== 0 ? given : stickyPorts?.[name] ?? 0;
     };
 
-    const [dynamo, fauxqs, ses, bus] = await Promise.all([
+    // Scheduler targets are the outbox queue, known once the queues exist (below).
+    let deliverScheduled: (targetArn: string, input: string) => Promise<void> = async (arn) => {
+      throw new Error(`no queue ${arn} yet`);
+    };
+    const [dynamo, fauxqs, ses, bus, scheduler] = await Promise.all([
       startDynalite(wanted('dynamodb'), dataDir === null ? undefined : join(dataDir, 'dynamodb')),
       startFauxqsServer({ port: wanted('fauxqs'), s3Dir: dataDir === null ? undefined : join(dataDir, 's3') }),
       startSes(wanted('ses')),
       startEventBus({ port: wanted('eventBus'), region: REGION, account: ACCOUNT, webhookUrl: options.webhookUrl, logger }),
+      startLocalScheduler({ port: wanted('scheduler'), region: REGION, account: ACCOUNT, deliver: (arn, input) => deliverScheduled(arn, input), logger }),
     ]);
-    cleanups.push(dynamo.stop, fauxqs.stop, ses.stop, bus.stop);
+    cleanups.push(dynamo.stop, fauxqs.stop, ses.stop, bus.stop, scheduler.stop);
     phase('emulatorsMs');
-    const ports = { dynamodb: dynamo.port, fauxqs: fauxqs.port, ses: ses.port, eventBus: bus.port };
+    const ports = { dynamodb: dynamo.port, fauxqs: fauxqs.port, ses: ses.port, eventBus: bus.port, scheduler: scheduler.port };
     if (stickyPorts !== undefined && JSON.stringify(stickyPorts) !== JSON.stringify(ports)) {
       throw new Error(`An earlier local stack in this process used the emulator ports ${JSON.stringify(stickyPorts)}, and the handlers keep clients bound to them; this one got ${JSON.stringify(ports)}. Omit \`ports\` (or pass the same ones), or start the stack in another process.`);
     }
@@ -216,8 +233,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sns: fauxqs.url,
       ses: ses.url,
       eventbridge: bus.url,
-      // No Scheduler emulator exists; the bus stand-in answers its calls with an AWS-shaped error.
-      scheduler: bus.url,
+      // No Scheduler emulator exists: a stand-in for one-time schedules to SQS (scheduler.ts).
+      scheduler: scheduler.url,
     };
 
     setEnv('AWS_REGION', REGION);
@@ -247,6 +264,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const tableCreated = await ensureTable(dynamodb, LOCAL_NAMES.table, logger);
     await ensureBucket(s3, LOCAL_NAMES.mailBucket);
     const inbound = await ensureInbound(sns, sqs, { visibilityTimeoutSeconds, maxReceiveCount: INBOUND_MAX_RECEIVES });
+    const outbox = await ensureOutbox(sqs, { visibilityTimeoutSeconds, maxReceiveCount: OUTBOX_MAX_RECEIVES });
+    deliverScheduled = async (targetArn, input) => {
+      if (targetArn !== outbox.queueArn) throw new Error(`the local scheduler only targets the outbox queue, not ${targetArn}`);
+      await sqs.send(new SendMessageCommand({ QueueUrl: outbox.queueUrl, MessageBody: input }));
+    };
+    setEnv(OUTBOX_ENV.queueUrl, outbox.queueUrl);
+    setEnv(OUTBOX_ENV.queueArn, outbox.queueArn);
+    setEnv(OUTBOX_ENV.scheduleGroup, LOCAL_NAMES.outboxScheduleGroup);
+    setEnv(OUTBOX_ENV.schedulerRoleArn, `arn:aws:iam::${ACCOUNT}:role/mailroom-local-scheduler`);
+    const outboxSettings = options.outbox ?? {};
+    if (outboxSettings.undoSeconds !== undefined) setEnv(OUTBOX_ENV.undoSeconds, String(outboxSettings.undoSeconds));
+    if (outboxSettings.maxAttempts !== undefined) setEnv(OUTBOX_ENV.maxAttempts, String(outboxSettings.maxAttempts));
+    if (outboxSettings.retryBaseMs !== undefined) setEnv(OUTBOX_ENV.retryBaseMs, String(outboxSettings.retryBaseMs));
+    if (outboxSettings.retryMaxMs !== undefined) setEnv(OUTBOX_ENV.retryMaxMs, String(outboxSettings.retryMaxMs));
 
     phase('resourcesMs');
 
@@ -269,6 +300,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const inboundHandler = options.handlers?.inbound ?? (await loadHandler<SqsHandler>('inbound'));
     // Loaded now rather than on the first request, so a broken API module fails the start.
     const apiHandler: ApiHandler = options.handlers?.api ?? (await loadHandler<ApiHandler>('api'));
+    const senderHandler = options.handlers?.sender ?? (await loadHandler<SqsHandler>('sender'));
     phase('handlersMs');
     const poller: SqsPoller = startSqsPoller({
       sqs,
@@ -284,6 +316,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       logger,
     });
     cleanups.push(poller.stop);
+    const senderPoller: SqsPoller = startSqsPoller({
+      sqs,
+      queueUrl: outbox.queueUrl,
+      queueArn: outbox.queueArn,
+      region: REGION,
+      handler: senderHandler,
+      functionName: 'mailroom-sender',
+      timeoutMs: SENDER_TIMEOUT_MS,
+      batchSize: OUTBOX_BATCH_SIZE,
+      visibilityTimeoutSeconds,
+      concurrency: 2,
+      logger,
+    });
+    cleanups.push(senderPoller.stop);
 
     const smtp: SmtpReceiver = await startSmtpReceiver({
       port: options.smtpPort ?? 2525,
@@ -353,6 +399,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         mailBucket: LOCAL_NAMES.mailBucket,
         eventBusName: LOCAL_NAMES.eventBus,
         inboundPrefix: INBOUND_PREFIX,
+        outbox,
         ...inbound,
       },
       dataDir,
@@ -411,10 +458,10 @@ async function loadSeed(seedFile: string | undefined): Promise<Seed | undefined>
 }
 
 /** The handler modules are imported only after the environment is set: they build clients from it. */
-async function loadHandler<T>(name: 'inbound' | 'api'): Promise<T> {
+async function loadHandler<T>(name: 'inbound' | 'api' | 'sender'): Promise<T> {
   const module: { handler?: unknown } = name === 'inbound'
     ? await import('../../functions/inbound/handler.js')
-    : await import('../../functions/api/handler.js');
+    : name === 'sender' ? await import('../../functions/sender/handler.js') : await import('../../functions/api/handler.js');
   if (typeof module.handler !== 'function') throw new Error(`functions/${name}/handler.ts must export a function named handler`);
   return module.handler as T;
 }

@@ -11,6 +11,7 @@ import { EventLog } from '../constructs/event-log.js';
 import { MailroomHttpApi } from '../constructs/http-api.js';
 import { InboundMail } from '../constructs/inbound-mail.js';
 import { acknowledge } from '../constructs/nag.js';
+import { Outbox } from '../constructs/outbox.js';
 import type { StatefulRefs } from '../constructs/stateful-refs.js';
 
 export interface StatelessStackProps extends StackProps {
@@ -33,6 +34,7 @@ export class StatelessStack extends Stack {
   readonly alarmTopic: sns.Topic;
   readonly inbound: InboundMail;
   readonly httpApi: MailroomHttpApi;
+  readonly outbox: Outbox;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -84,6 +86,19 @@ export class StatelessStack extends Stack {
       tracing: props.xrayTracing,
     });
 
+    // Sends from the domains it receives for: they are the organisation's verified SES identities.
+    this.outbox = new Outbox(this, 'Outbox', {
+      stageName: props.stageName,
+      sendingDomains: props.recipientDomains,
+      mailBucket,
+      table,
+      tableName: refs.tableName,
+      eventBus,
+      alarmTopic: this.alarmTopic,
+      tracing: props.xrayTracing,
+    });
+    this.outbox.grantCompose(this.httpApi.handler);
+
     new EventLog(this, 'EventLog', { stageName: props.stageName, eventBus, alarmTopic: this.alarmTopic });
 
     this.acknowledgeCustomResourceFindings();
@@ -95,6 +110,9 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'InboundDeadLetterQueueArn', { value: this.inbound.deadLetterQueue.queueArn });
     new CfnOutput(this, 'ReceivedMailTopicArn', { value: this.inbound.topic.topicArn });
     new CfnOutput(this, 'ReceiptRuleSetName', { value: this.inbound.ruleSet.receiptRuleSetName });
+    new CfnOutput(this, 'OutboxQueueUrl', { value: this.outbox.queue.queueUrl });
+    new CfnOutput(this, 'OutboxDeadLetterQueueUrl', { value: this.outbox.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'SesConfigurationSetName', { value: this.outbox.configurationSet.configurationSetName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
   }
 

@@ -15,6 +15,7 @@ import { explainThreading, listByLookupIndex, loadConversationMessages, resolveI
 import { problems } from './problem.js';
 import { defineRoute, type AnyRoute } from './router.js';
 import { conversationSummary, createWorkflowRoutes, etag } from './routes-workflow.js';
+import { createOutboxRoutes } from './routes-outbox.js';
 import {
   conversationDetailSchema, failureSchema, id, meSchema, mailboxSchema, unroutableSchema,
 } from './schemas.js';
@@ -182,6 +183,7 @@ export function createRoutes(deps: ApiDeps): AnyRoute[] {
       },
     }),
     ...createWorkflowRoutes(deps, workflow),
+    ...createOutboxRoutes(deps),
   ];
   let document: Record<string, unknown> | undefined;
   routes.push(defineRoute({

@@ -1,0 +1,299 @@
+/**
+ * Compose and queue an outgoing message: a new message (opening a conversation) or a reply,
+ * reply-all or forward in an existing one.
+ *
+ * Primary course:
+ * 1. Authorise: a new message needs the admin or dispatcher role in the mailbox; a reply or a
+ *    forward also allows the agent the conversation is assigned to (the people who own it).
+ * 2. Load the mailbox (sending address, name, outbox settings) and, for replies, the conversation
+ *    and the message answered (the given one, else the latest received one).
+ * 3. Decide recipients, subject and threading headers; sanitise the HTML, derive the plain text.
+ * 4. Build the raw MIME (mime.ts) and store it under `outbound/<messageKey>.eml`.
+ * 5. Write the message item with its send state `queued` (stored once, like received mail), then
+ *    place it in its conversation (a new one for a new message).
+ * 6. Trigger the send after the undo window, or at the scheduled time: SQS DelaySeconds up to 15
+ *    minutes, a one-time schedule beyond.
+ * 7. Publish `Message Queued`.
+ *
+ * With an idempotency key the Message-ID is derived from (author, mailbox, key), so a client
+ * retrying the same request gets the same message back instead of a second one.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Table } from '../adapters/dynamodb-table.js';
+import { encodeBody, type MailStore } from '../inbound/mail-store.js';
+import { htmlToText } from '../mail/html-text.js';
+import { REMOTE_SRC_ATTRIBUTE, sanitizeMailHtml } from '../mail/sanitize.js';
+import { makeSnippet } from '../mail/snippet.js';
+import { normalizeSubject } from '../mail/subject.js';
+import type { MailAddress, StoredAttachment } from '../mail/types.js';
+import { messageKeyFor, shortHash } from '../model/keys.js';
+import type { ConversationRecord, MailboxRole, MessageRecord } from '../model/types.js';
+import type { UserWithRoles } from '../org/directory.js';
+import type { BlobStore, Clock, EventPublisher } from '../ports/index.js';
+import { OUTBOUND_PREFIX } from './env.js';
+import { messageQueuedEvent } from './events.js';
+import { bracket, buildMime, outgoingMessageId, replyReferences, replyTokenAddress, type Importance, type MimeAttachment } from './mime.js';
+import type { OutboxRecord, OutboxStore } from './outbox-store.js';
+import { MAX_DELAY_SECONDS, type OutboxQueue } from './queue.js';
+import { scheduleName, type RetryScheduler } from './retry-scheduler.js';
+import { loadMailboxWithSettings } from './settings.js';
+
+export { OUTBOUND_PREFIX } from './env.js';
+
+export type ComposeKind = 'new' | 'reply' | 'reply-all' | 'forward';
+
+export interface ComposeDeps {
+  table: Table;
+  outbox: OutboxStore;
+  mail: MailStore;
+  blobs: Pick<BlobStore, 'get' | 'put'>;
+  queue: OutboxQueue;
+  scheduler: RetryScheduler;
+  events: EventPublisher;
+  clock: Clock;
+  /** Random part of Message-IDs; tests pass a fixed one. */
+  random?: () => string;
+  defaults: { undoSeconds: number; maxAttempts: number; connector: string };
+}
+
+export interface ComposeRequest {
+  caller: UserWithRoles;
+  target: { kind: 'new'; mailboxId: string } | { kind: Exclude<ComposeKind, 'new'>; conversationId: string; messageKey?: string };
+  to?: MailAddress[];
+  cc?: MailAddress[];
+  bcc?: MailAddress[];
+  subject?: string;
+  html?: string;
+  text?: string;
+  importance: Importance;
+  requestReadReceipt: boolean;
+  sendAt?: Date;
+  /** Overrides the mailbox's undo window for this message (0 to 900 seconds). */
+  undoSeconds?: number;
+  idempotencyKey?: string;
+}
+
+/** Why a compose request was refused; the API maps each code to a problem response. */
+export class ComposeRefusedError extends Error {
+  constructor(readonly code: 'not-found' | 'forbidden' | 'invalid', message: string, readonly field?: string) {
+    super(message);
+    this.name = 'ComposeRefusedError';
+  }
+}
+
+export interface ComposeResult {
+  created: boolean;
+  record: OutboxRecord;
+  /** When the sender will first pick it up. */
+  sendAt: Date;
+}
+
+/** Roles that may send from a mailbox without owning the conversation. */
+const SENDING_ROLES: readonly MailboxRole[] = ['admin', 'dispatcher'];
+
+function roleIn(caller: UserWithRoles, mailboxId: string): MailboxRole | null {
+  return Object.hasOwn(caller.roles, mailboxId) ? caller.roles[mailboxId] ?? null : null;
+}
+
+const PREFIX = /^\s*(re|fwd?|tr|aw|wg)\s*:/i;
+
+function replySubject(kind: Exclude<ComposeKind, 'new'>, parent: string): string {
+  if (PREFIX.test(parent)) return parent;
+  return `${kind === 'forward' ? 'Fwd' : 'Re'}: ${parent}`;
+}
+
+function dedupe(list: MailAddress[], exclude: Set<string>): MailAddress[] {
+  const seen = new Set(exclude);
+  return list.filter((a) => {
+    const key = a.address.toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * The sanitiser disables remote images for reading received mail; in mail the author writes
+ * (a signature logo by URL), they are intended, so their `src` is restored.
+ */
+export function outgoingHtml(html: string): string {
+  return sanitizeMailHtml(html).html.replaceAll(` ${REMOTE_SRC_ATTRIBUTE}="`, ' src="');
+}
+
+export async function composeMessage(request: ComposeRequest, deps: ComposeDeps): Promise<ComposeResult> {
+  const now = deps.clock.now();
+  const { caller, target } = request;
+
+  // 1-2. Authorise and load what the message depends on.
+  let conversation: ConversationRecord | null = null;
+  let parent: MessageRecord | null = null;
+  let mailboxId: string;
+  if (target.kind === 'new') {
+    mailboxId = target.mailboxId;
+    const role = roleIn(caller, mailboxId);
+    if (!role) throw new ComposeRefusedError('not-found', 'This mailbox does not exist or you cannot see it.');
+    if (!SENDING_ROLES.includes(role)) throw new ComposeRefusedError('forbidden', 'Only admins and dispatchers of the mailbox may start a conversation; agents reply in conversations assigned to them.');
+  } else {
+    conversation = await deps.mail.getConversation(target.conversationId);
+    const role = conversation ? roleIn(caller, conversation.mailboxId) : null;
+    if (!conversation || !role || (role === 'agent' && conversation.assignee !== caller.email)) {
+      throw new ComposeRefusedError('not-found', 'This conversation does not exist or you cannot see it.');
+    }
+    mailboxId = conversation.mailboxId;
+    parent = await pickParent(conversation, target.messageKey, deps.mail);
+  }
+  const loaded = await loadMailboxWithSettings(deps.table, mailboxId);
+  const sender = loaded?.mailbox.addresses[0];
+  if (!loaded || !sender) throw new ComposeRefusedError('not-found', 'This mailbox has no sending address.');
+  const { mailbox, settings } = loaded;
+  const own = new Set(mailbox.addresses.map((a) => a.toLowerCase()));
+
+  // 3. Recipients, subject, threading.
+  let to = request.to ?? [];
+  let cc = request.cc ?? [];
+  if (parent && target.kind !== 'new' && target.kind !== 'forward' && request.to === undefined) {
+    const answered = parent.direction === 'inbound' ? (parent.replyTo.length > 0 ? parent.replyTo : parent.from ? [parent.from] : []) : parent.to;
+    to = answered;
+    if (target.kind === 'reply-all' && request.cc === undefined) cc = [...parent.to, ...parent.cc];
+  }
+  to = dedupe(to, own);
+  cc = dedupe(cc, new Set([...own, ...to.map((a) => a.address)]));
+  const bcc = dedupe(request.bcc ?? [], new Set([...to, ...cc].map((a) => a.address)));
+  if (to.length + cc.length + bcc.length === 0) throw new ComposeRefusedError('invalid', 'Give at least one recipient.', 'body.to');
+  const subject = request.subject ?? (parent && target.kind !== 'new' ? replySubject(target.kind, parent.subject) : '');
+  const html = request.html !== undefined && request.html.trim() !== '' ? outgoingHtml(request.html) : null;
+  const text = request.text ?? (html !== null ? htmlToText(html) : '');
+  if (html === null && text.trim() === '') throw new ComposeRefusedError('invalid', 'Give an html or a text body.', 'body.text');
+  const sendAt = request.sendAt ?? null;
+  if (sendAt && sendAt.getTime() < now.getTime() - 60_000) throw new ComposeRefusedError('invalid', 'sendAt is in the past.', 'body.sendAt');
+
+  // With an idempotency key, every id is a function of (author, mailbox, kind, key): a retry finds the first message.
+  const idempotent = request.idempotencyKey !== undefined ? `${caller.email}|${mailboxId}|${target.kind}|${request.idempotencyKey}` : null;
+  const conversationId = conversation?.conversationId
+    ?? (idempotent !== null ? `c${shortHash(`conversation|${idempotent}`, 20).replace(/[-_]/g, 'x')}` : newOutboundConversationId());
+  const domain = sender.slice(sender.lastIndexOf('@') + 1);
+  const random = idempotent !== null ? shortHash(`message|${idempotent}`, 16).replace(/[-_]/g, 'x') : (deps.random ?? defaultRandom)();
+  const messageIdBracketed = outgoingMessageId(conversationId, random, domain);
+  const messageId = messageIdBracketed.slice(1, -1);
+  const messageKey = messageKeyFor(messageId);
+  if (idempotent !== null) {
+    const existing = await deps.outbox.get(messageKey);
+    if (existing) return replay(existing, deps, now);
+  }
+
+  // 4. Raw MIME, stored once.
+  const attachments = target.kind === 'forward' && parent ? await loadAttachments(parent.attachments, deps.blobs) : [];
+  const inReplyTo = parent ? bracket(parent.messageId) : null;
+  const references = parent ? replyReferences(parent.references, parent.messageId) : [];
+  const from: MailAddress = { address: sender, name: mailbox.name };
+  const raw = await buildMime({
+    from, replyTo: replyTokenAddress(sender, conversationId), to, cc, bcc, subject, html, text,
+    messageId: messageIdBracketed, inReplyTo, references, importance: request.importance,
+    dispositionNotificationTo: request.requestReadReceipt ? sender : null, date: sendAt && sendAt > now ? sendAt : now,
+    attachments,
+  });
+  const rawKey = `${OUTBOUND_PREFIX}${messageKey}.eml`;
+  await deps.blobs.put(rawKey, raw, 'message/rfc822');
+
+  // 5. The message, then its conversation.
+  const at = now.toISOString();
+  const undoSeconds = clampDelay(request.undoSeconds ?? settings.undoSeconds ?? deps.defaults.undoSeconds);
+  const firstPickup = new Date(Math.max(now.getTime() + undoSeconds * 1000, sendAt?.getTime() ?? 0));
+  const delaySeconds = Math.ceil((firstPickup.getTime() - now.getTime()) / 1000);
+  const useSchedule = delaySeconds > MAX_DELAY_SECONDS;
+  const snippet = makeSnippet(text);
+  const message: MessageRecord = {
+    messageKey, messageId, orgId: mailbox.orgId, direction: 'outbound', rawKey, rawSize: raw.length, receivedAt: at,
+    date: at, subject, from, replyTo: [{ address: replyTokenAddress(sender, conversationId), name: '' }], to, cc,
+    envelopeRecipients: [...to, ...cc, ...bcc].map((a) => a.address), inReplyTo: inReplyTo ? [inReplyTo.slice(1, -1)] : [],
+    references: references.map((r) => r.slice(1, -1)), snippet,
+    attachments: attachments.map((a, index) => ({
+      index, filename: a.filename, contentType: a.contentType, size: a.content.length, contentId: a.contentId ?? null,
+      disposition: a.disposition, storageKey: parent?.attachments[index]?.storageKey ?? '', sha256: parent?.attachments[index]?.sha256 ?? '',
+    })),
+    forwarded: [], flags: [], autoReplyReason: null, deliveryReport: null, readReport: null,
+    placements: [{ mailboxId, conversationId, threading: parent ? { kind: 'in-reply-to', messageId: parent.messageId } : { kind: 'new' } }],
+    bodyKey: null, sendStatus: 'queued',
+  };
+  const created = await deps.outbox.createMessage(message, encodeBody({ text, html }), {
+    mailboxId, conversationId, maxAttempts: deps.defaults.maxAttempts, composedBy: caller.email, createdAt: at,
+    sendAt: sendAt ? sendAt.toISOString() : null, nextAttemptAt: firstPickup.toISOString(), connector: deps.defaults.connector,
+    importance: request.importance, readReceiptRequested: request.requestReadReceipt,
+    envelope: { from: sender, to: message.envelopeRecipients }, bcc,
+    scheduleName: useSchedule ? scheduleName(messageKey, 'send') : null,
+  });
+  if (!created.created) return { created: false, record: created.record, sendAt: firstPickup };
+  const participants = [...to, ...cc].map((a) => a.address);
+  const ref = `${at}#${messageKey}`;
+  if (conversation) {
+    await deps.outbox.appendToConversation(conversation.conversationId, ref, at, snippet, participants, caller.email);
+  } else {
+    await deps.outbox.createConversation({
+      conversationId, mailboxId, orgId: mailbox.orgId, subject, subjectKey: normalizeSubject(subject), snippet,
+      from: to[0] ?? null, participants, status: 'assigned', assignee: caller.email, isNew: false, labels: [], flags: [],
+      messageCount: 1, hasAttachments: attachments.some((a) => a.disposition === 'attachment'),
+      createdAt: at, lastActivityAt: at, lastMessageKey: messageKey, messageRefs: [ref], version: 1,
+    }, [caller.email]);
+  }
+
+  // 6. The trigger: after the undo window, or at the scheduled time.
+  const trigger = { messageKey, attempt: 0 };
+  if (useSchedule) await deps.scheduler.schedule(scheduleName(messageKey, 'send'), firstPickup, trigger);
+  else await deps.queue.enqueue(trigger, delaySeconds);
+
+  // 7. Tell the world.
+  await deps.events.publish([messageQueuedEvent(created.record, target.kind, firstPickup, now)]);
+  return { created: true, record: created.record, sendAt: firstPickup };
+}
+
+/**
+ * The same request again: answer with the stored message. A first attempt that stopped between
+ * storing the message and queueing it left a `queued` message without a trigger; queueing it again
+ * repairs that, and costs nothing otherwise (a second trigger for attempt 0 cannot claim twice).
+ */
+async function replay(existing: OutboxRecord, deps: ComposeDeps, now: Date): Promise<ComposeResult> {
+  const sendAt = new Date(existing.nextAttemptAt ?? existing.createdAt);
+  if (existing.status === 'queued' && existing.attempt === 0) {
+    const delaySeconds = Math.max(0, Math.ceil((sendAt.getTime() - now.getTime()) / 1000));
+    const trigger = { messageKey: existing.messageKey, attempt: 0 };
+    if (existing.scheduleName && delaySeconds > MAX_DELAY_SECONDS) await deps.scheduler.schedule(existing.scheduleName, sendAt, trigger);
+    else await deps.queue.enqueue(trigger, delaySeconds);
+  }
+  return { created: false, record: existing, sendAt };
+}
+
+function clampDelay(seconds: number): number {
+  return Math.max(0, Math.min(MAX_DELAY_SECONDS, Math.round(seconds)));
+}
+
+function defaultRandom(): string {
+  return randomBytes(12).toString('base64url').replace(/[-_]/g, 'x');
+}
+
+/** Conversation ids match the reply-token pattern: `c` and 20 letters or digits. */
+export function newOutboundConversationId(): string {
+  return `c${randomBytes(16).toString('base64url').replace(/[-_]/g, 'x').slice(0, 20)}`;
+}
+
+/** The message answered: the one named (it must be in the conversation), else the latest received one. */
+async function pickParent(conversation: ConversationRecord, messageKey: string | undefined, mail: MailStore): Promise<MessageRecord> {
+  if (messageKey !== undefined) {
+    const named = await mail.getMessage(messageKey);
+    if (!named || !named.placements.some((p) => p.conversationId === conversation.conversationId)) {
+      throw new ComposeRefusedError('invalid', 'This message is not in the conversation.', 'body.messageKey');
+    }
+    return named;
+  }
+  const recent = [...conversation.messageRefs].sort().slice(-10).map((ref) => ref.slice(ref.indexOf('#') + 1));
+  const metas = await mail.getMessagesMeta(recent);
+  const parent = [...metas].reverse().find((m) => m.direction === 'inbound') ?? metas[metas.length - 1];
+  if (!parent) throw new ComposeRefusedError('not-found', 'This conversation has no message to answer.');
+  return parent;
+}
+
+async function loadAttachments(stored: StoredAttachment[], blobs: Pick<BlobStore, 'get'>): Promise<MimeAttachment[]> {
+  return Promise.all(stored.map(async (a) => ({
+    filename: a.filename, contentType: a.contentType, content: await blobs.get(a.storageKey),
+    contentId: a.contentId, disposition: a.disposition,
+  })));
+}

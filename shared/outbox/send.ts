@@ -1,0 +1,168 @@
+/**
+ * The sender: one outbox trigger (`{ messageKey, attempt }`) in, at most one provider call out.
+ *
+ * Primary course:
+ * 1. Read the message's send state (consistent read).
+ * 2. If the trigger is stale (the message moved on: cancelled, sent, or another attempt was
+ *    started), do nothing; republish the final event if the message is final (events are
+ *    at-least-once, with stable ids).
+ * 3. If the mailbox's connector is disabled: `-> connector_disabled` (conditional), publish.
+ * 4. Claim: `queued|retry_pending -> sending` conditioned on the status and on `sendAttempt`
+ *    still being the trigger's attempt; it also bumps the attempt. Whoever loses (a cancel won,
+ *    a duplicate delivery got there first) stops here. Only the claimer calls the provider.
+ * 5. Read the raw .eml and call the connector.
+ * 6. Sent: `sending -> sent` with the provider's id. Transient failure with attempts left: plan the
+ *    retry (one-time schedule named after the attempt, so planning twice plans once), then
+ *    `sending -> retry_pending`. Otherwise `sending -> failed` with the last error.
+ *
+ * A message found `sending` by a later delivery of the same trigger means an invocation is still
+ * working on it, or stopped mid-attempt. Within the lease the trigger is handed back to SQS
+ * (retried later); after it, the attempt is recorded as `failed` with an "outcome unknown" error
+ * rather than sent again, because the provider may have accepted it and SES has no idempotency key.
+ */
+import type { BlobStore, Clock, EventPublisher } from '../ports/index.js';
+import type { Table } from '../adapters/dynamodb-table.js';
+import { PermanentSendError, TransientSendError, type MailConnector } from './connector.js';
+import { messageSendFailedEvent, messageSentEvent } from './events.js';
+import type { OutboxRecord, OutboxStore } from './outbox-store.js';
+import { decideAfterFailure, type RandomSource, type RetryPolicy } from './retry-policy.js';
+import { scheduleName, type RetryScheduler } from './retry-scheduler.js';
+import { loadMailboxWithSettings } from './settings.js';
+import type { SendTrigger } from './trigger.js';
+
+export interface SenderDeps {
+  table: Table;
+  outbox: OutboxStore;
+  blobs: Pick<BlobStore, 'get'>;
+  connector: MailConnector;
+  scheduler: RetryScheduler;
+  events: EventPublisher;
+  clock: Clock;
+  policy: RetryPolicy;
+  random: RandomSource;
+  /** How long an attempt may stay `sending` before it is presumed interrupted (above the function timeout). */
+  leaseMs: number;
+}
+
+export type SendOutcome =
+  | { kind: 'sent'; providerMessageId: string }
+  | { kind: 'retry_pending'; nextAttemptAt: string }
+  | { kind: 'failed'; reason: 'permanent' | 'exhausted' | 'interrupted' }
+  | { kind: 'connector_disabled' }
+  /** Nothing to do: missing, cancelled, final, or a trigger for an attempt that is not the next one. */
+  | { kind: 'skipped'; reason: string }
+  /** Someone else won the claim (a cancel, or another delivery of the same trigger). */
+  | { kind: 'lost'; status: string }
+  /** Another invocation is on this attempt: hand the trigger back to the queue for later. */
+  | { kind: 'in_progress' };
+
+const MAX_ERROR_LENGTH = 1000;
+
+function errorText(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, MAX_ERROR_LENGTH);
+}
+
+export async function processSendTrigger(trigger: SendTrigger, deps: SenderDeps): Promise<SendOutcome> {
+  // 1.
+  const record = await deps.outbox.get(trigger.messageKey);
+  if (!record) return { kind: 'skipped', reason: 'no such outbound message' };
+
+  // 2.
+  if (record.status === 'sending' && record.attempt === trigger.attempt + 1) return interrupted(record, deps);
+  if (!(record.status === 'queued' || record.status === 'retry_pending') || record.attempt !== trigger.attempt) {
+    await republishFinal(record, deps);
+    return { kind: 'skipped', reason: `status ${record.status}, attempt ${record.attempt}, trigger for attempt ${trigger.attempt}` };
+  }
+
+  // 3.
+  const loaded = await loadMailboxWithSettings(deps.table, record.mailboxId);
+  if (loaded && !loaded.settings.connectorEnabled) {
+    const held = await deps.outbox.transition(record.messageKey, {
+      to: 'connector_disabled', attempt: trigger.attempt,
+      set: { lastError: `The ${record.connector} connector of this mailbox is disabled`, nextAttemptAt: null, scheduleName: null },
+    });
+    if (!held.ok) return { kind: 'lost', status: held.current?.status ?? 'missing' };
+    await deps.events.publish([messageSendFailedEvent(held.record, 'connector_disabled', deps.clock.now())]);
+    return { kind: 'connector_disabled' };
+  }
+
+  // 4.
+  const startedAt = deps.clock.now();
+  const attempt = trigger.attempt + 1;
+  const claim = await deps.outbox.transition(record.messageKey, {
+    to: 'sending', from: ['queued', 'retry_pending'], attempt: trigger.attempt,
+    set: { sendAttempt: attempt, lastAttemptAt: startedAt.toISOString(), nextAttemptAt: null, scheduleName: null },
+  });
+  if (!claim.ok) return { kind: 'lost', status: claim.current?.status ?? 'missing' };
+
+  // 5.
+  let providerMessageId: string;
+  try {
+    const raw = await deps.blobs.get(record.rawKey);
+    ({ providerMessageId } = await deps.connector.send(raw, record.envelope));
+  } catch (error) {
+    // A failure before the provider call (reading the raw message) sent nothing: retrying is safe.
+    const failure = error instanceof TransientSendError || error instanceof PermanentSendError
+      ? error : new TransientSendError(errorText(error), error instanceof Error ? error.name : 'Error');
+    return afterFailure(record, attempt, failure, deps);
+  }
+
+  // 6. Sent. If this write throws, SQS redelivers the trigger and the lease rule above applies.
+  const now = deps.clock.now();
+  const sent = await deps.outbox.transition(record.messageKey, {
+    to: 'sent', from: ['sending'], attempt,
+    set: { providerMessageId, sentAt: now.toISOString(), lastError: null },
+  });
+  if (!sent.ok) throw new Error(`Message ${record.messageKey} was sent (${providerMessageId}) but its state had moved to ${sent.current?.status ?? 'missing'}`);
+  await deps.events.publish([messageSentEvent(sent.record, now)]);
+  return { kind: 'sent', providerMessageId };
+}
+
+/** 6. A failed attempt: plan a retry, or give up. */
+async function afterFailure(record: OutboxRecord, attempt: number, failure: TransientSendError | PermanentSendError, deps: SenderDeps): Promise<SendOutcome> {
+  const now = deps.clock.now();
+  // The message's own attempt budget: set at compose time, raised by a manual retry.
+  const decision = decideAfterFailure(attempt, failure instanceof TransientSendError, { ...deps.policy, maxAttempts: record.maxAttempts }, now, deps.random);
+  if (decision.kind === 'retry') {
+    // Planned before the state says so: a crash in between leaves a schedule whose trigger finds
+    // the message `sending` (lease rule), never a `retry_pending` message that nothing will wake.
+    const name = scheduleName(record.messageKey, `a${attempt}`);
+    await deps.scheduler.schedule(name, decision.nextAttemptAt, { messageKey: record.messageKey, attempt });
+    const pending = await deps.outbox.transition(record.messageKey, {
+      to: 'retry_pending', from: ['sending'], attempt,
+      set: { nextAttemptAt: decision.nextAttemptAt.toISOString(), lastError: errorText(failure), scheduleName: name },
+      setIfAbsent: { firstFailureAt: now.toISOString() },
+    });
+    if (!pending.ok) return { kind: 'lost', status: pending.current?.status ?? 'missing' };
+    return { kind: 'retry_pending', nextAttemptAt: decision.nextAttemptAt.toISOString() };
+  }
+  const failed = await deps.outbox.transition(record.messageKey, {
+    to: 'failed', from: ['sending'], attempt,
+    set: { lastError: errorText(failure), nextAttemptAt: null },
+    setIfAbsent: { firstFailureAt: now.toISOString() },
+  });
+  if (!failed.ok) return { kind: 'lost', status: failed.current?.status ?? 'missing' };
+  await deps.events.publish([messageSendFailedEvent(failed.record, decision.reason, now)]);
+  return { kind: 'failed', reason: decision.reason };
+}
+
+/** The attempt this trigger would start is already running, or was interrupted. */
+async function interrupted(record: OutboxRecord, deps: SenderDeps): Promise<SendOutcome> {
+  const now = deps.clock.now();
+  const started = record.lastAttemptAt ? Date.parse(record.lastAttemptAt) : 0;
+  if (now.getTime() - started < deps.leaseMs) return { kind: 'in_progress' };
+  const failed = await deps.outbox.transition(record.messageKey, {
+    to: 'failed', from: ['sending'], attempt: record.attempt,
+    set: { lastError: `Attempt ${record.attempt} stopped before its outcome was recorded; the provider may have accepted it. Check with the recipient before retrying.`, nextAttemptAt: null },
+    setIfAbsent: { firstFailureAt: now.toISOString() },
+  });
+  if (!failed.ok) return { kind: 'lost', status: failed.current?.status ?? 'missing' };
+  await deps.events.publish([messageSendFailedEvent(failed.record, 'interrupted', now)]);
+  return { kind: 'failed', reason: 'interrupted' };
+}
+
+/** A redelivered trigger for a message already final: its event may have been lost with the crash. */
+async function republishFinal(record: OutboxRecord, deps: SenderDeps): Promise<void> {
+  const now = deps.clock.now();
+  if (record.status === 'sent') await deps.events.publish([messageSentEvent(record, now)]);
+}
