@@ -28,6 +28,7 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const FUNCTION_ENTRIES = {
   inbound: 'functions/inbound/handler.ts',
   api: 'functions/api/handler.ts',
+  compose: 'functions/compose/handler.ts',
   sender: 'functions/sender/handler.ts',
 } as const;
 

@@ -11,6 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { COMPOSE_ROUTE_KEYS } from '../../shared/api/routes-outbox-spec.js';
 import { ENV } from '../../shared/config/env.js';
 import { functionAlarms, notifyingAlarm } from './alarms.js';
 import { grantObjects, grantTableData } from './grants.js';
@@ -41,9 +42,15 @@ export interface MailroomHttpApiProps {
 
 /**
  * The web app's API: one HTTP API (cheaper and faster than a REST API, and JWT authorizers are
- * built in) in front of one function that routes internally.
+ * built in) in front of two functions that route internally: the compose function serves the
+ * outbox routes (`COMPOSE_ROUTE_KEYS`), the API function everything else. The outbox's code
+ * (MIME builder, HTML sanitiser, S3, SQS and Scheduler clients) would double the API function's
+ * bundle and its cold start; API Gateway picks the most specific route, so the outbox's exact
+ * route keys win over the greedy one. The compose function's outbox grants and settings come
+ * from `Outbox.grantCompose`.
+ * See https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html#http-api-develop-routes.evaluation
  *
- * - `ANY /api/{proxy+}` requires a Cognito JWT whose `aud` (ID token) or `client_id` (access
+ * - `ANY /api/{proxy+}` and the outbox routes require a Cognito JWT whose `aud` (ID token) or `client_id` (access
  *   token) is the web client. The handler identifies users by the `email` claim, which Cognito
  *   puts in the ID token only, so the web app sends its ID token.
  *   See https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html
@@ -57,6 +64,8 @@ export class MailroomHttpApi extends Construct {
   readonly api: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
   readonly handler: MailroomFunction;
+  /** Serves the outbox routes (functions/compose/). */
+  readonly composeHandler: MailroomFunction;
 
   constructor(scope: Construct, id: string, props: MailroomHttpApiProps) {
     super(scope, id);
@@ -75,6 +84,26 @@ export class MailroomHttpApi extends Construct {
         [ENV.stage]: props.stageName,
       },
     });
+    this.composeHandler = new MailroomFunction(this, 'ComposeHandler', {
+      entry: 'compose',
+      description: `Mailroom ${props.stageName}: web app API, outbox routes (compose, reply, cancel, retry)`,
+      memorySize: API_MEMORY_MB,
+      timeout: API_TIMEOUT,
+      tracing: props.tracing,
+      environment: {
+        [ENV.tableName]: props.tableName,
+        [ENV.mailBucket]: props.mailBucket.bucketName,
+        [ENV.eventBusName]: props.eventBus.eventBusName,
+        [ENV.stage]: props.stageName,
+      },
+    });
+    grantTableData(this.composeHandler, props.table);
+    props.eventBus.grantPutEventsTo(this.composeHandler);
+    acknowledgeWildcardResources(
+      this.composeHandler.role!,
+      [`${props.table.tableArn}/index/*`],
+      'The table grant covers its GSIs, which the outbox listing and the conversation lookups query.',
+    );
     grantTableData(this.handler, props.table);
     grantObjects(this.handler, props.mailBucket, [
       { prefix: MAIL_PREFIXES.inbound, access: 'read' },
@@ -153,6 +182,13 @@ export class MailroomHttpApi extends Construct {
     });
 
     this.api.addRoutes({ path: '/api/{proxy+}', methods: [apigwv2.HttpMethod.ANY], integration, authorizer });
+    const composeIntegration = new HttpLambdaIntegration('ComposeHandler', this.composeHandler, {
+      payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+    });
+    for (const routeKey of COMPOSE_ROUTE_KEYS) {
+      const [method, path] = routeKey.split(' ') as [apigwv2.HttpMethod, string];
+      this.api.addRoutes({ path, methods: [method], integration: composeIntegration, authorizer });
+    }
     const publicRoutes = this.api.addRoutes({ path: '/api/openapi.json', methods: [apigwv2.HttpMethod.GET], integration });
     if (cors) {
       publicRoutes.push(...this.api.addRoutes({ path: '/api/{proxy+}', methods: [apigwv2.HttpMethod.OPTIONS], integration }));
@@ -166,6 +202,7 @@ export class MailroomHttpApi extends Construct {
     }
 
     functionAlarms(this, 'Handler', this.handler, props.alarmTopic);
+    functionAlarms(this, 'ComposeHandler', this.composeHandler, props.alarmTopic);
     notifyingAlarm(this, 'ServerErrorAlarm', {
       metric: this.stage.metricServerError({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
       threshold: 5,

@@ -159,8 +159,9 @@ export class Outbox extends Construct {
   }
 
   /**
-   * Lets the API compose and cancel: write raw mail under `outbound/` (and read the attachments it
-   * forwards), enqueue triggers, create and delete schedules for scheduled sends.
+   * Lets the compose function (the HTTP API's outbox routes) compose, cancel and retry: write raw
+   * mail under `outbound/` (and read the attachments it forwards), enqueue triggers, create and
+   * delete schedules for scheduled sends.
    */
   grantCompose(fn: lambda.Function): void {
     for (const [name, value] of Object.entries({
@@ -171,8 +172,11 @@ export class Outbox extends Construct {
     this.queue.grantSendMessages(fn);
     grantObjects(fn, this.props.mailBucket, [{ prefix: OUTBOUND_PREFIX, access: 'readWrite' }, { prefix: MAIL_PREFIXES.attachments, access: 'read' }]);
     this.grantScheduling(fn);
-    acknowledgeWildcardResources(fn.role!, [this.props.mailBucket.arnForObjects(`${OUTBOUND_PREFIX}*`), this.scheduleArnPattern()],
-      'The API writes raw outgoing mail per key prefix (outbound/) and creates or deletes scheduled-send schedules within the outbox schedule group only.');
+    acknowledgeWildcardResources(fn.role!, [
+      this.props.mailBucket.arnForObjects(`${OUTBOUND_PREFIX}*`),
+      this.props.mailBucket.arnForObjects(`${MAIL_PREFIXES.attachments}*`),
+      this.scheduleArnPattern(),
+    ], 'The compose function writes raw outgoing mail per key prefix (outbound/), reads the attachments a forward carries (attachments/), keys being generated per message, and creates or deletes scheduled-send schedules within the outbox schedule group only.');
   }
 
   private schedulingEnvironment(): Record<string, string> {

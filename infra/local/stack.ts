@@ -29,6 +29,8 @@ import { ENDPOINT_ENV } from '../../shared/adapters/aws.js';
 import { OUTBOX_ENV } from '../../shared/outbox/env.js';
 import { MAIL_PREFIXES } from '../constructs/mail-layout.js';
 import type { Seed } from '../../shared/org/seed.js';
+import { matchesRouteKey } from '../../shared/api/router.js';
+import { COMPOSE_ROUTE_KEYS } from '../../shared/api/routes-outbox-spec.js';
 import type { DevUser } from './dev-tokens.js';
 import { signDevToken } from './dev-tokens.js';
 import type { EventPattern } from './event-pattern.js';
@@ -102,9 +104,9 @@ export interface LocalStackOptions {
   inboundConcurrency?: number;
   /**
    * Replace a handler (tests of the glue itself, benchmarks of one stage). By default the stack
-   * loads `functions/inbound/handler.ts` and `functions/api/handler.ts`.
+   * loads `functions/<name>/handler.ts`; `compose` gets the outbox routes, `api` every other one.
    */
-  handlers?: { inbound?: SqsHandler; api?: ApiHandler; sender?: SqsHandler };
+  handlers?: { inbound?: SqsHandler; api?: ApiHandler; compose?: ApiHandler; sender?: SqsHandler };
   /** Outbox settings, for tests that cannot wait for the deployed defaults (10 s undo, 30 s first retry). */
   outbox?: { undoSeconds?: number; maxAttempts?: number; retryBaseMs?: number; retryMaxMs?: number };
 }
@@ -299,7 +301,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const inboundHandler = options.handlers?.inbound ?? (await loadHandler<SqsHandler>('inbound'));
     // Loaded now rather than on the first request, so a broken API module fails the start.
-    const apiHandler: ApiHandler = options.handlers?.api ?? (await loadHandler<ApiHandler>('api'));
+    const apiHandler: ApiHandler = dispatchApi(
+      options.handlers?.api ?? (await loadHandler<ApiHandler>('api')),
+      options.handlers?.compose ?? (await loadHandler<ApiHandler>('compose')),
+    );
     const senderHandler = options.handlers?.sender ?? (await loadHandler<SqsHandler>('sender'));
     phase('handlersMs');
     const poller: SqsPoller = startSqsPoller({
@@ -457,11 +462,24 @@ async function loadSeed(seedFile: string | undefined): Promise<Seed | undefined>
   return parseSeed(json);
 }
 
+/**
+ * API Gateway's routing between the two API functions (infra/constructs/http-api.ts): requests
+ * matching one of `COMPOSE_ROUTE_KEYS` go to the compose function, everything else, as
+ * `ANY /api/{proxy+}`, to the API function.
+ */
+export function dispatchApi(api: ApiHandler, compose: ApiHandler): ApiHandler {
+  return (event, context) => {
+    const { method } = event.requestContext.http;
+    return COMPOSE_ROUTE_KEYS.some((key) => matchesRouteKey(key, method, event.rawPath)) ? compose(event, context) : api(event, context);
+  };
+}
+
 /** The handler modules are imported only after the environment is set: they build clients from it. */
-async function loadHandler<T>(name: 'inbound' | 'api' | 'sender'): Promise<T> {
+async function loadHandler<T>(name: 'inbound' | 'api' | 'compose' | 'sender'): Promise<T> {
   const module: { handler?: unknown } = name === 'inbound'
     ? await import('../../functions/inbound/handler.js')
-    : name === 'sender' ? await import('../../functions/sender/handler.js') : await import('../../functions/api/handler.js');
+    : name === 'sender' ? await import('../../functions/sender/handler.js')
+      : name === 'compose' ? await import('../../functions/compose/handler.js') : await import('../../functions/api/handler.js');
   if (typeof module.handler !== 'function') throw new Error(`functions/${name}/handler.ts must export a function named handler`);
   return module.handler as T;
 }

@@ -97,7 +97,7 @@ export class StatelessStack extends Stack {
       alarmTopic: this.alarmTopic,
       tracing: props.xrayTracing,
     });
-    this.outbox.grantCompose(this.httpApi.handler);
+    this.outbox.grantCompose(this.httpApi.composeHandler);
 
     new EventLog(this, 'EventLog', { stageName: props.stageName, eventBus, alarmTopic: this.alarmTopic });
 

@@ -1,6 +1,9 @@
-/** OpenAPI 3.1 document generated from the route definitions (zod 4 emits JSON Schema itself). */
+/**
+ * OpenAPI 3.1 document generated from the route specs (zod 4 emits JSON Schema itself). Specs, not
+ * routes: the document lists routes served by other functions too, without their handlers.
+ */
 import * as z from 'zod';
-import type { AnyRoute } from './router.js';
+import type { AnyRouteSpec } from './router.js';
 
 function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
@@ -28,7 +31,7 @@ const problemSchema = {
   },
 };
 
-export function buildOpenApi(routes: AnyRoute[], info: { title: string; version: string }): Record<string, unknown> {
+export function buildOpenApi(routes: readonly AnyRouteSpec[], info: { title: string; version: string }): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const responses: Record<string, unknown> = {

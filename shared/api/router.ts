@@ -3,6 +3,7 @@
  * and body, and its response schema. The same definitions drive request validation, dispatch
  * (@middy/http-router) and the OpenAPI document, so the three cannot drift apart.
  */
+import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { fieldErrors, problems, ProblemError, problemBody } from './problem.js';
@@ -28,7 +29,12 @@ export type ApiResult =
   | { status: number; redirect: string }
   | { status: 204 };
 
-export interface RouteDefinition<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+/**
+ * What a route is, without what it does: enough to document it (OpenAPI) and to route it (API
+ * Gateway route keys). Specs live apart from their handlers so a function that only documents a
+ * route does not bundle the code behind it.
+ */
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
   method: HttpMethod;
   /** `/api/...` with `{name}` path parameters, as API Gateway writes them. */
   path: string;
@@ -44,15 +50,64 @@ export interface RouteDefinition<P extends z.ZodType, Q extends z.ZodType, B ext
   response: { status: number; schema: z.ZodType | null; description: string };
   /** Problem statuses this route may answer with, for the document. */
   errors?: number[];
-  handle: (ctx: RequestContext<z.output<P>, z.output<Q>, z.output<B>>) => Promise<ApiResult>;
 }
 
+export type RouteHandle<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> =
+  (ctx: RequestContext<z.output<P>, z.output<Q>, z.output<B>>) => Promise<ApiResult>;
+
+export interface RouteDefinition<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> extends RouteSpec<P, Q, B> {
+  handle: RouteHandle<P, Q, B>;
+}
+
+export type AnyRouteSpec = RouteSpec<z.ZodType, z.ZodType, z.ZodType>;
 export type AnyRoute = RouteDefinition<z.ZodType, z.ZodType, z.ZodType>;
 
 export function defineRoute<P extends z.ZodType = z.ZodObject<{}>, Q extends z.ZodType = z.ZodObject<{}>, B extends z.ZodType = z.ZodUndefined>(
   route: RouteDefinition<P, Q, B>,
 ): AnyRoute {
   return route as unknown as AnyRoute;
+}
+
+/** A route spec with its schema types kept, so {@link implementRoute} can type the handler's context. */
+export function defineRouteSpec<P extends z.ZodType = z.ZodObject<{}>, Q extends z.ZodType = z.ZodObject<{}>, B extends z.ZodType = z.ZodUndefined>(
+  spec: RouteSpec<P, Q, B>,
+): RouteSpec<P, Q, B> {
+  return spec;
+}
+
+/** Attaches the handler to a spec defined elsewhere (see {@link RouteSpec}). */
+export function implementRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
+  spec: RouteSpec<P, Q, B>,
+  handle: RouteHandle<P, Q, B>,
+): AnyRoute {
+  return defineRoute<P, Q, B>({ ...spec, handle });
+}
+
+/**
+ * The API Gateway route key of a spec (`POST /api/mailboxes/{mailboxId}/outbox`).
+ * See https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html
+ */
+export function routeKeyOf(spec: Pick<AnyRouteSpec, 'method' | 'path'>): string {
+  return `${spec.method} ${spec.path}`;
+}
+
+/**
+ * Whether a request matches an API Gateway route key: `ANY` matches every method, `{name}` one
+ * path segment, a final `{proxy+}` one or more. Used where API Gateway is not there to route
+ * (the local stack).
+ */
+export function matchesRouteKey(routeKey: string, method: string, path: string): boolean {
+  const [keyMethod, keyPath] = routeKey.split(' ') as [string, string | undefined];
+  if (keyPath === undefined || (keyMethod !== 'ANY' && keyMethod !== method.toUpperCase())) return false;
+  const keySegments = keyPath.split('/');
+  const segments = path.split('/');
+  for (const [i, keySegment] of keySegments.entries()) {
+    const segment = segments[i];
+    if (/^\{[^/]+\+\}$/.test(keySegment)) return i === keySegments.length - 1 && segments.slice(i).join('/') !== '';
+    if (segment === undefined) return false;
+    if (/^\{[^/]+\}$/.test(keySegment) ? segment === '' : segment !== keySegment) return false;
+  }
+  return segments.length === keySegments.length;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -91,6 +146,31 @@ export function claimsOf(event: APIGatewayProxyEventV2WithJWTAuthorizer): Claims
   const email = claims.email;
   if (typeof email !== 'string' || email === '') return null;
   return { email: email.toLowerCase(), sub: String(claims.sub ?? '') };
+}
+
+export type RoutedHandler = (event: APIGatewayProxyEventV2WithJWTAuthorizer) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/**
+ * One Lambda handler serving the given routes: dispatch on method and path (@middy/http-router),
+ * CORS preflights, a problem response for anything unknown or thrown. Each API function is this
+ * over its own route list, so they answer alike.
+ */
+export function createRoutedHandler(routes: AnyRoute[]): RoutedHandler {
+  const router = httpRouterHandler({
+    routes: routes.map((route) => ({ method: route.method, path: route.path, handler: toLambdaHandler(route) })),
+    // The router's type expects a throwing function; returning a problem response works the same.
+    notFoundResponse: (({ method, path }: { method: string; path: string }) =>
+      errorResponse(problems.notFound(`${method} ${path}`), path)) as never,
+  }) as unknown as RoutedHandler;
+  return async (event) => {
+    // CORS preflight: API Gateway adds the CORS headers it is configured with; there is nothing to authorise.
+    if (event.requestContext.http.method === 'OPTIONS') return { statusCode: 204 };
+    try {
+      return await router(event);
+    } catch (error) {
+      return errorResponse(error, event.rawPath);
+    }
+  };
 }
 
 /** Validates the request against the route's schemas and runs it; every failure is a problem response. */

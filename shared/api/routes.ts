@@ -1,4 +1,8 @@
-/** The HTTP API's routes (spine): the caller, mailboxes, conversations, messages, admin listings. */
+/**
+ * The HTTP API's routes (spine): the caller, mailboxes, conversations, messages, admin listings.
+ * The outbox routes are served by the compose function (routes-outbox.ts) and only documented
+ * here, from their specs, so this function's bundle does not carry the outbox's code.
+ */
 import * as z from 'zod';
 import type { MessageRecord } from '../model/types.js';
 import { indexKeys } from '../model/keys.js';
@@ -15,7 +19,7 @@ import { explainThreading, listByLookupIndex, loadConversationMessages, resolveI
 import { problems } from './problem.js';
 import { defineRoute, type AnyRoute } from './router.js';
 import { conversationSummary, createWorkflowRoutes, etag } from './routes-workflow.js';
-import { createOutboxRoutes } from './routes-outbox.js';
+import { OUTBOX_ROUTE_SPECS } from './routes-outbox-spec.js';
 import {
   conversationDetailSchema, failureSchema, id, meSchema, mailboxSchema, unroutableSchema,
 } from './schemas.js';
@@ -183,16 +187,19 @@ export function createRoutes(deps: ApiDeps): AnyRoute[] {
       },
     }),
     ...createWorkflowRoutes(deps, workflow),
-    ...createOutboxRoutes(deps),
   ];
   let document: Record<string, unknown> | undefined;
-  routes.push(defineRoute({
+  const openApi: AnyRoute = defineRoute({
     method: 'GET', path: '/api/openapi.json', operationId: 'getOpenApi', tags: ['meta'], auth: 'public',
     summary: 'This OpenAPI document.',
     response: { status: 200, schema: null, description: 'OpenAPI 3.1 document.' },
-    handle: async () => ({ status: 200, body: (document ??= buildOpenApi(routes, { title: 'Mailroom API', version: '0.1.0' })), headers: { 'cache-control': 'public, max-age=300' } }),
-  }));
-  return routes;
+    handle: async () => ({
+      status: 200,
+      body: (document ??= buildOpenApi([...routes, ...OUTBOX_ROUTE_SPECS, openApi], { title: 'Mailroom API', version: '0.1.0' })),
+      headers: { 'cache-control': 'public, max-age=300' },
+    }),
+  });
+  return [...routes, openApi];
 }
 
 function orderMailboxes(mailboxes: Awaited<ReturnType<Directory['getMailboxes']>>, caller: Awaited<ReturnType<typeof loadCaller>>) {

@@ -1,9 +1,10 @@
 /**
- * Production wiring of the outbox's compose/cancel side from the environment, used by the API
- * (built once per Lambda container); the sender's is in sender-deps.ts, so the API bundle does not
- * carry the SES client. SQS, SES and Scheduler clients are built
- * here with the same endpoint overrides as the other clients (shared/adapters/aws.ts), so the
- * embedded local stack reaches its emulators and stand-ins through the real SDK.
+ * Production wiring of the outbox's compose/cancel side from the environment, used by the compose
+ * function (functions/compose/, built once per Lambda container; the API function never imports
+ * it); the sender's is in sender-deps.ts, so the compose bundle does not carry the SES client.
+ * SQS, SES and Scheduler clients are built here with the same endpoint overrides as the other
+ * clients (shared/adapters/aws.ts), so the embedded local stack reaches its emulators and
+ * stand-ins through the real SDK.
  */
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';

@@ -1,9 +1,9 @@
 /**
  * Environment variables of the outbox, set by the CDK construct (infra/constructs/outbox.ts) and
- * the local stack, read by the API (compose, cancel) and the sender.
+ * the local stack, read by the compose function (compose, cancel, retry) and the sender.
  */
 export const OUTBOX_ENV = {
-  /** URL of the outbox queue: the API enqueues new messages there. */
+  /** URL of the outbox queue: the compose function enqueues new messages there. */
   queueUrl: 'MAILROOM_OUTBOX_QUEUE_URL',
   /** ARN of the outbox queue: the target of one-time schedules (retries, scheduled sends). */
   queueArn: 'MAILROOM_OUTBOX_QUEUE_ARN',
@@ -25,6 +25,13 @@ export const OUTBOX_ENV = {
 
 /** Key prefix of raw outgoing mail in the mail bucket (beside `inbound/`): stored once, sent as is. */
 export const OUTBOUND_PREFIX = 'outbound/';
+
+/**
+ * SQS's maximum message delay, the longest undo window: here rather than in queue.ts so the API's
+ * request schemas can name it without importing the SQS client.
+ * See https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-delay-queues.html
+ */
+export const MAX_DELAY_SECONDS = 900;
 
 export type OutboxEnvName = (typeof OUTBOX_ENV)[keyof typeof OUTBOX_ENV];
 

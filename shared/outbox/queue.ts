@@ -5,10 +5,10 @@
  * See https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-delay-queues.html
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { MAX_DELAY_SECONDS } from './env.js';
 import type { SendTrigger } from './trigger.js';
 
-/** SQS's maximum message delay. */
-export const MAX_DELAY_SECONDS = 900;
+export { MAX_DELAY_SECONDS } from './env.js';
 
 export interface OutboxQueue {
   enqueue(trigger: SendTrigger, delaySeconds: number): Promise<void>;

@@ -86,13 +86,28 @@ describe('outbox', () => {
     expect(policy).not.toMatch(/"Resource":"\*"/);
   });
 
-  it('lets the API write outbound/, enqueue and schedule, with the outbox settings in its environment', () => {
-    const policy = policiesOf(/HttpApiHandlerRole/);
+  it('lets the compose function write outbound/, enqueue and schedule, with the outbox settings in its environment', () => {
+    const policy = policiesOf(/HttpApiComposeHandlerRole/);
     expect(policy).toContain('sqs:SendMessage');
     expect(policy).toContain('scheduler:CreateSchedule');
+    expect(policy).toContain('scheduler:DeleteSchedule');
+    expect(policy).toContain('iam:PassRole');
     expect(policy).toContain('outbound/*');
-    const [api] = resources('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('web app API') });
-    expect(api!.Properties.Environment.Variables).toMatchObject({ [OUTBOX_ENV.undoSeconds]: '10', [OUTBOX_ENV.queueUrl]: { Ref: expect.any(String) } });
+    expect(policy).toContain('attachments/*');
+    expect(policy).toContain('events:PutEvents');
+    expect(policy).not.toMatch(/"Resource":"\*"/);
+    const [compose] = resources('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('outbox routes') });
+    expect(compose!.Properties.Environment.Variables).toMatchObject({
+      [OUTBOX_ENV.undoSeconds]: '10', [OUTBOX_ENV.queueUrl]: { Ref: expect.any(String) }, [OUTBOX_ENV.scheduleGroup]: expect.anything(),
+    });
+  });
+
+  it('leaves the outbox grants and settings out of the API function', () => {
+    const policy = policiesOf(/HttpApiHandlerRole/);
+    for (const action of ['sqs:SendMessage', 'scheduler:CreateSchedule', 'iam:PassRole']) expect(policy).not.toContain(action);
+    expect(policy).not.toContain('outbound/*');
+    const [api] = resources('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('web app API$') });
+    for (const name of Object.values(OUTBOX_ENV)) expect(api!.Properties.Environment.Variables).not.toHaveProperty(name);
   });
 
   it('keeps cdk-nag satisfied', () => {

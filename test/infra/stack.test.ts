@@ -10,6 +10,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../shared/config/env.js';
 import { ENDPOINT_ENV } from '../../shared/adapters/aws.js';
+import { COMPOSE_ROUTE_KEYS } from '../../shared/api/routes-outbox-spec.js';
 import { TABLE } from '../../shared/model/table.js';
 import { InvalidContextError, readConfig } from '../../infra/config.js';
 import { INBOUND_MAX_RECEIVES, INBOUND_TIMEOUT } from '../../infra/constructs/inbound-mail.js';
@@ -243,8 +244,8 @@ describe('functions', () => {
     const functions = Object.values(
       stateless.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ [ENV.tableName]: Match.anyValue() }) } } }),
     ) as { Properties: Record<string, unknown> }[];
-    // inbound, api and the outbox sender
-    expect(functions).toHaveLength(3);
+    // inbound, api, compose (the API's outbox routes) and the outbox sender
+    expect(functions).toHaveLength(4);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Architectures: ['arm64'],
@@ -270,7 +271,7 @@ describe('functions', () => {
 
   it('alarms on errors and throttles of every function', () => {
     for (const metric of ['Errors', 'Throttles']) {
-      expect(Object.keys(stateless.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metric, Namespace: 'AWS/Lambda' } }))).toHaveLength(3);
+      expect(Object.keys(stateless.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metric, Namespace: 'AWS/Lambda' } }))).toHaveLength(4);
     }
   });
 
@@ -292,7 +293,7 @@ describe('functions', () => {
   });
 
   it('grants item-level table actions on the table and its indexes, without Scan', () => {
-    for (const name of ['InboundHandlerRole', 'HttpApiHandlerRole']) {
+    for (const name of ['InboundHandlerRole', 'HttpApiHandlerRole', 'HttpApiComposeHandlerRole']) {
       const policy = Object.entries(stateless.findResources('AWS::IAM::Policy')).find(([id]) => id.startsWith(name))![1] as Resources[string];
       const statements = (policy.Properties!.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement;
       const dynamo = statements.find((st) => ([] as string[]).concat(st.Action).some((a) => a.startsWith('dynamodb:')))!;
@@ -338,6 +339,28 @@ describe('HTTP API', () => {
     const any = onlyResource(stateless, 'AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /api/{proxy+}' });
     expect(open.Properties.AuthorizationType).toBe('NONE');
     expect(open.Properties.Target).toEqual(any.Properties.Target);
+  });
+
+  it('routes every outbox route key to the compose function, with the same JWT authorizer', () => {
+    const authorizerId = Object.keys(stateless.findResources('AWS::ApiGatewayV2::Authorizer'))[0];
+    const any = onlyResource(stateless, 'AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /api/{proxy+}' });
+    expect(COMPOSE_ROUTE_KEYS).toEqual(expect.arrayContaining(['POST /api/mailboxes/{mailboxId}/outbox', 'POST /api/conversations/{conversationId}/replies']));
+    const targets = new Set<string>();
+    for (const routeKey of COMPOSE_ROUTE_KEYS) {
+      const route = onlyResource(stateless, 'AWS::ApiGatewayV2::Route', { RouteKey: routeKey });
+      expect(route.Properties).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+      targets.add(JSON.stringify(route.Properties.Target));
+    }
+    expect([...targets]).toHaveLength(1);
+    expect([...targets][0]).not.toBe(JSON.stringify(any.Properties.Target));
+    const integrationId = (JSON.parse([...targets][0]!) as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1][1] as { Ref: string };
+    const integration = stateless.toJSON().Resources[integrationId.Ref] as { Properties: { IntegrationUri: unknown } };
+    expect(JSON.stringify(integration.Properties.IntegrationUri)).toMatch(/HttpApiComposeHandler/);
+  });
+
+  it('has no other route than the catch-all, the public ones and the outbox route keys', () => {
+    const keys = Object.values(stateless.findResources('AWS::ApiGatewayV2::Route')).map((r) => (r as { Properties: { RouteKey: string } }).Properties.RouteKey);
+    expect(keys.sort()).toEqual(['ANY /api/{proxy+}', 'GET /api/openapi.json', 'OPTIONS /api/{proxy+}', ...COMPOSE_ROUTE_KEYS].sort());
   });
 
   it('answers CORS preflights for the configured origins without a token', () => {
