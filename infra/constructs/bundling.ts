@@ -89,9 +89,18 @@ export const LAZY_PACKAGES = {
 const SINGLE_BUILD_ALIASES: Record<string, string> = Object.fromEntries(
   SINGLE_BUILD.map((name) => [name, requireFromRoot.resolve(name)]),
 );
+/**
+ * Packages replaced outright in Lambda bundles (not deduplicated versions): Lambda provides the
+ * execution role's credentials in the environment, so the SDK's whole provider chain is dead weight.
+ */
+export const LAMBDA_SHIMS: Readonly<Record<string, string>> = {
+  '@aws-sdk/credential-provider-node': path.join(REPO_ROOT, 'infra', 'constructs', 'lambda-shims', 'credential-provider-node.ts'),
+};
+
 export const ESBUILD_ALIASES: Readonly<Record<string, string>> = {
   ...SINGLE_BUILD_ALIASES,
   'iconv-lite': path.join(WRAPPERS_DIR, 'iconv-lite.ts'),
+  ...LAMBDA_SHIMS,
   ...Object.fromEntries(Object.keys(LAZY_PACKAGES).map((name) => [name, path.join(WRAPPERS_DIR, `${name}.ts`)])),
 };
 

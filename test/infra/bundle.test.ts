@@ -28,6 +28,7 @@ import {
   cdkBundlingOptions,
   entryPath,
   extrasCommand,
+  LAMBDA_SHIMS,
 } from '../../infra/constructs/bundling.js';
 import { parseMail } from '../../shared/mail/parse.js';
 import type { ParsedMail } from '../../shared/mail/types.js';
@@ -253,7 +254,7 @@ describe('inbound bundle', () => {
     for (const [input, { imports }] of Object.entries(inbound.metafile.inputs)) {
       for (const { original } of imports) {
         const name = Object.keys(realTargets).find((alias) => original === alias || original?.startsWith(`${alias}/`));
-        if (name === undefined || name in LAZY_PACKAGES) {
+        if (name === undefined || name in LAZY_PACKAGES || name in LAMBDA_SHIMS) {
           continue;
         }
         const unaliased = createRequire(path.join(REPO_ROOT, input)).resolve(name);
