@@ -17,7 +17,7 @@ import { loadCaller, requireOrgAdmin } from './access.js';
 import { cursorParam } from './cursor.js';
 import { explainThreading, listByLookupIndex, loadConversationMessages, resolveInlineImages } from './inbox-queries.js';
 import { problems } from './problem.js';
-import { defineRoute, type AnyRoute } from './router.js';
+import { defineRoute, type AnyRoute, type ApiResult } from './router.js';
 import { conversationSummary, createWorkflowRoutes, etag } from './routes-workflow.js';
 import { OUTBOX_ROUTE_SPECS } from './routes-outbox-spec.js';
 import {
@@ -37,6 +37,22 @@ export interface ApiDeps {
 }
 
 const limitParam = z.coerce.number().int().min(1).max(100).default(25).describe('Page size, 1 to 100.');
+
+/** Lifetime of download links. */
+const LINK_SECONDS = 300;
+
+/**
+ * A redirect for clients that follow it with their credentials (curl, integrations), the link as
+ * JSON for browsers, which cannot attach a bearer token to a plain link nor read a cross-origin
+ * redirect.
+ */
+function downloadResult(event: { headers: Record<string, string | undefined> }, url: string): ApiResult {
+  const accept = event.headers['accept'] ?? '';
+  if (/application\/json/i.test(accept) && !/^\s*\*\/\*/.test(accept)) {
+    return { status: 200, body: { url, expiresAt: new Date(Date.now() + LINK_SECONDS * 1000).toISOString() } };
+  }
+  return { status: 302, redirect: url };
+}
 
 function rawPath(messageKey: string) {
   return `/api/messages/${messageKey}/raw`;
@@ -124,29 +140,29 @@ export function createRoutes(deps: ApiDeps): AnyRoute[] {
     }),
     defineRoute({
       method: 'GET', path: '/api/messages/{messageKey}/raw', operationId: 'downloadRawMessage', tags: ['messages'],
-      summary: 'Download the message exactly as received (.eml): redirects to a short-lived link.',
+      summary: 'Download the message exactly as received (.eml): redirects to a short-lived link, or returns it as `{ url, expiresAt }` when the request prefers `Accept: application/json` (browsers cannot send a bearer token with a plain link).',
       params: z.object({ messageKey: id }),
       response: { status: 302, schema: null, description: 'Redirect to the raw message (message/rfc822).' },
       errors: [404],
-      handle: async ({ claims, params }) => {
+      handle: async ({ claims, params, event }) => {
         const [caller, message] = await Promise.all([loadCaller(claims, deps.directory), deps.store.getMessage(params.messageKey)]);
         if (!message || !(await canSee(caller, message))) throw problems.notFound('This message');
         const name = `${(message.subject || 'message').replace(/[\\/:*?"<>|\r\n\t]+/g, ' ').trim().slice(0, 80) || 'message'}.eml`;
-        return { status: 302, redirect: await deps.links.link(message.rawKey, { filename: name, contentType: 'message/rfc822' }) };
+        return downloadResult(event, await deps.links.link(message.rawKey, { filename: name, contentType: 'message/rfc822', expiresInSeconds: LINK_SECONDS }));
       },
     }),
     defineRoute({
       method: 'GET', path: '/api/messages/{messageKey}/attachments/{index}', operationId: 'downloadAttachment', tags: ['messages'],
-      summary: "Download one of a message's attachments or inline images: redirects to a short-lived link.",
+      summary: "Download one of a message's attachments or inline images: redirects to a short-lived link, or returns it as `{ url, expiresAt }` when the request prefers `Accept: application/json`.",
       params: z.object({ messageKey: id, index: z.coerce.number().int().min(0) }),
       response: { status: 302, schema: null, description: 'Redirect to the attachment.' },
       errors: [404],
-      handle: async ({ claims, params }) => {
+      handle: async ({ claims, params, event }) => {
         const [caller, message] = await Promise.all([loadCaller(claims, deps.directory), deps.store.getMessage(params.messageKey)]);
         if (!message || !(await canSee(caller, message))) throw problems.notFound('This message');
         const attachment = message.attachments.find((a) => a.index === params.index);
         if (!attachment) throw problems.notFound('This attachment');
-        return { status: 302, redirect: await deps.links.link(attachment.storageKey, { filename: attachment.filename, contentType: attachment.contentType }) };
+        return downloadResult(event, await deps.links.link(attachment.storageKey, { filename: attachment.filename, contentType: attachment.contentType, expiresInSeconds: LINK_SECONDS }));
       },
     }),
     defineRoute({

@@ -74,16 +74,22 @@ describe('inbound mail over SMTP', () => {
     const message = detail.body.messages[0];
     expect(message.attachments).toEqual([expect.objectContaining({ filename: 'facture-novembre.pdf', contentType: 'application/pdf', size: 16 })]);
 
-    const raw = await alex.get(message.rawUrl);
-    expect(raw.status).toBe(302);
-    const eml = await fetch(raw.headers.get('location')!);
+    // A browser asks for the link as JSON; other clients follow a redirect.
+    const link = await alex.get<{ url: string; expiresAt: string }>(message.rawUrl);
+    expect(link.status).toBe(200);
+    expect(Date.parse(link.body.expiresAt)).toBeGreaterThan(Date.now());
+    const token = await stack.signIn('alex@acme.test');
+    const redirect = await fetch(`${stack.httpUrl}${message.rawUrl}`, { headers: { authorization: `Bearer ${token}` }, redirect: 'manual' });
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get('location')).toMatch(/^http/);
+    const eml = await fetch(link.body.url);
     const text = await eml.text();
     expect(text).toContain(`Message-ID: ${sent.messageId}`);
     expect(text).toContain('Subject: Facture novembre');
 
-    const attachment = await alex.get(message.attachments[0].url);
-    expect(attachment.status).toBe(302);
-    expect(await (await fetch(attachment.headers.get('location')!)).text()).toBe('%PDF-1.4 facture');
+    const attachment = await alex.get<{ url: string }>(message.attachments[0].url);
+    expect(attachment.status).toBe(200);
+    expect(await (await fetch(attachment.body.url)).text()).toBe('%PDF-1.4 facture');
   });
 
   it('keeps other mailboxes and their files private', async () => {
@@ -132,7 +138,7 @@ describe('inbound mail over SMTP', () => {
     expect(listed.envelopeRecipients).toEqual(['someone@unknown-domain.test']);
     expect((await julien.get('/api/admin/unroutable')).status).toBe(403);
     // The raw message stays downloadable for administrators, and only for them.
-    expect((await camille.get(listed.rawUrl)).status).toBe(302);
+    expect((await camille.get(listed.rawUrl)).status).toBe(200);
     expect((await julien.get(listed.rawUrl)).status).toBe(404);
   });
 

@@ -69,9 +69,9 @@ async function waitForStatus(client: ApiClient, messageKey: string, status: stri
 }
 
 async function rawOf(client: ApiClient, view: OutboxView): Promise<string> {
-  const redirect = await client.get(view.rawUrl);
-  expect(redirect.status).toBe(302);
-  return (await fetch(redirect.headers.get('location')!)).text();
+  const link = await client.get<{ url: string }>(view.rawUrl);
+  expect(link.status).toBe(200);
+  return (await fetch(link.body.url)).text();
 }
 
 beforeAll(async () => {
