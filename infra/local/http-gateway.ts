@@ -15,6 +15,7 @@ import { signDevToken, verifyDevToken, type DevUser } from './dev-tokens.js';
 import { readBody } from './event-bus.js';
 import { lambdaContext } from './lambda-context.js';
 import type { Logger } from './logger.js';
+import { isWebRequest, serveWeb } from './web-static.js';
 
 /** How the local stack calls the API handler: as the Node.js runtime does, with a promise. */
 export type ApiHandler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
@@ -38,6 +39,8 @@ export interface HttpGatewayOptions {
   findUser: (email: string) => Promise<DevUser | null>;
   events: () => unknown[];
   logger: Logger;
+  /** Directory of the built web app served at `/` (default `web/dist`). */
+  webRoot?: string;
 }
 
 export interface HttpGateway {
@@ -79,6 +82,7 @@ async function route(request: IncomingMessage, response: ServerResponse, options
   if (url.pathname === '/local/health' && method === 'GET') return sendJson(response, 200, { status: 'ok' });
   if (url.pathname === '/local/events' && method === 'GET') return sendJson(response, 200, options.events());
   if (url.pathname === '/local/sign-in' && method === 'POST') return signIn(request, response, options);
+  if (isWebRequest(method, url.pathname)) return serveWeb(request, response, url.pathname, options.webRoot);
   sendJson(response, 404, { message: 'Not Found' });
 }
 

@@ -294,10 +294,12 @@ describe('API Gateway stand-in', () => {
     expect(apiEvents[0]!.pathParameters).toBeUndefined();
   });
 
-  it('answers 404 for paths outside /api and /local', async () => {
-    const response = await fetch(`${stack.httpUrl}/elsewhere`);
+  it('answers 404 for unknown /local paths; other paths are the web app (test/browser covers it)', async () => {
+    const response = await fetch(`${stack.httpUrl}/local/elsewhere`);
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ message: 'Not Found' });
+    const app = await fetch(`${stack.httpUrl}/elsewhere`);
+    expect(app.headers.get('content-type')).toBe('text/html; charset=utf-8');
   });
 });
 

@@ -1,0 +1,104 @@
+/**
+ * The one way the app talks to the HTTP API: bearer token from the auth module, JSON in and out,
+ * and every failure turned into an {@link ApiError} that the UI can put into plain words.
+ */
+import type { Problem } from './types';
+
+/** Where the API lives: same origin by default (the local stack serves both), or `VITE_API_BASE_URL`. */
+export const API_BASE_URL: string = (import.meta.env.VITE_API_BASE_URL as string | undefined)?.replace(/\/$/, '') ?? '';
+
+const REQUEST_TIMEOUT_MS = 20_000;
+
+export type ApiErrorKind = 'network' | 'timeout' | 'http';
+
+export class ApiError extends Error {
+  constructor(
+    readonly kind: ApiErrorKind,
+    /** HTTP status, 0 when no response arrived. */
+    readonly status: number,
+    readonly path: string,
+    readonly problem: Problem | null = null,
+  ) {
+    super(problem?.detail ?? problem?.title ?? `${kind} error ${status} on ${path}`);
+    this.name = 'ApiError';
+  }
+}
+
+export interface ApiClientOptions {
+  /** The current bearer token, or null when signed out. */
+  getToken: () => string | null;
+  /** Called on 401: the session is over (expired or revoked). */
+  onUnauthorized?: () => void;
+  baseUrl?: string;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Extra headers (e.g. `accept`). */
+  headers?: Record<string, string>;
+  /** `manual` returns an opaque redirect instead of following it (downloads). */
+  redirect?: RequestRedirect;
+}
+
+export interface ApiClient {
+  get<T>(path: string, options?: RequestOptions): Promise<T>;
+  send<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, options?: RequestOptions): Promise<T>;
+  /** The raw response of an authorised GET (downloads); throws {@link ApiError} when not 2xx or a redirect. */
+  fetchRaw(path: string, options?: RequestOptions): Promise<Response>;
+  url(path: string): string;
+}
+
+export function createApiClient(options: ApiClientOptions): ApiClient {
+  const baseUrl = options.baseUrl ?? API_BASE_URL;
+  const url = (path: string): string => `${baseUrl}${path}`;
+
+  const request = async (method: string, path: string, body: unknown, init: RequestOptions = {}): Promise<Response> => {
+    const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
+    const token = options.getToken();
+    if (token !== null) headers['authorization'] = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    let response: Response;
+    try {
+      response = await fetch(url(path), {
+        method, headers, signal, redirect: init.redirect ?? 'follow', ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (error) {
+      if (init.signal?.aborted) throw error;
+      throw new ApiError(timeout.aborted ? 'timeout' : 'network', 0, path);
+    }
+    if (response.ok || response.type === 'opaqueredirect') return response;
+    const problem = await readProblem(response);
+    if (response.status === 401) options.onUnauthorized?.();
+    throw new ApiError('http', response.status, path, problem);
+  };
+
+  return {
+    url,
+    async get<T>(path: string, init?: RequestOptions): Promise<T> {
+      return (await (await request('GET', path, undefined, init)).json()) as T;
+    },
+    async send<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, init?: RequestOptions): Promise<T> {
+      const response = await request(method, path, body, init);
+      if (response.status === 204) return undefined as T;
+      const text = await response.text();
+      return (text === '' ? undefined : JSON.parse(text)) as T;
+    },
+    fetchRaw: (path, init) => request('GET', path, undefined, init),
+  };
+}
+
+/** problem+json, API Gateway's `{ "message": ... }`, or nothing usable. */
+async function readProblem(response: Response): Promise<Problem | null> {
+  try {
+    const text = await response.text();
+    if (text === '') return null;
+    const body = JSON.parse(text) as Problem & { message?: string };
+    if (typeof body !== 'object' || body === null) return null;
+    if (body.title === undefined && typeof body.message === 'string') return { title: body.message, status: response.status };
+    return body;
+  } catch {
+    return null;
+  }
+}

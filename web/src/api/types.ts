@@ -1,0 +1,140 @@
+/**
+ * The HTTP API's response shapes as the web app reads them. They mirror
+ * `shared/api/schemas.ts`; `test/browser/api-contract.test.ts` fails the type-check when the two
+ * drift apart, so the app never silently reads a field the API stopped sending.
+ */
+
+export type ConversationStatus = 'unassigned' | 'assigned' | 'in_progress' | 'todo' | 'closed';
+export type MailboxRole = 'admin' | 'dispatcher' | 'agent';
+export type ThreadingKind = 'new' | 'in-reply-to' | 'references' | 'reply-token' | 'subject' | 'redelivery';
+
+export interface MailAddress {
+  address: string;
+  name: string;
+}
+
+export interface Mailbox {
+  mailboxId: string;
+  name: string;
+  kind: 'shared' | 'personal';
+  addresses: string[];
+  department: string | null;
+  role: MailboxRole;
+  primary: boolean;
+}
+
+export interface Me {
+  email: string;
+  name: string;
+  locale: string;
+  orgId: string;
+  orgAdmin: boolean;
+  primaryMailboxId: string | null;
+  /** Primary mailbox first. */
+  mailboxes: Mailbox[];
+}
+
+export interface ConversationSummary {
+  conversationId: string;
+  mailboxId: string;
+  subject: string;
+  snippet: string;
+  from: MailAddress | null;
+  status: ConversationStatus;
+  assignee: string | null;
+  /** Nobody has opened, read or assigned it yet. */
+  isNew: boolean;
+  /** Unread for the caller: never read, or a message arrived since they read it. */
+  unread: boolean;
+  labels: string[];
+  flags: string[];
+  messageCount: number;
+  hasAttachments: boolean;
+  createdAt: string;
+  lastActivityAt: string;
+  /** Sent back as `If-Match` with a change (optimistic concurrency). */
+  version: number;
+}
+
+export interface ConversationPage {
+  items: ConversationSummary[];
+  nextCursor: string | null;
+}
+
+export interface Attachment {
+  index: number;
+  filename: string;
+  contentType: string;
+  size: number;
+  disposition: 'attachment' | 'inline';
+  contentId: string | null;
+  /** API path that redirects to a short-lived download link. */
+  url: string;
+}
+
+export interface Message {
+  messageKey: string;
+  messageId: string;
+  direction: 'inbound' | 'outbound';
+  receivedAt: string;
+  date: string | null;
+  subject: string;
+  from: MailAddress | null;
+  to: MailAddress[];
+  cc: MailAddress[];
+  replyTo: MailAddress[];
+  text: string;
+  /** Sanitised HTML: remote images disabled (`data-mr-remote-src`), inline images resolved. */
+  html: string | null;
+  flags: string[];
+  autoReplyReason: string | null;
+  attachments: Attachment[];
+  forwarded: { attachmentIndex: number; messageId: string | null; subject: string; from: MailAddress | null; date: string | null }[];
+  threading: { kind: ThreadingKind; explanation: string };
+  deliveryReport: {
+    originalMessageId: string | null;
+    recipients: { recipient: string; action: string; status: string | null; diagnostic: string | null }[];
+  } | null;
+  readReport: { originalMessageId: string | null; finalRecipient: string | null; disposition: string } | null;
+  rawUrl: string;
+}
+
+export interface ConversationDetail {
+  conversation: ConversationSummary & { participants: string[] };
+  messages: Message[];
+}
+
+/** RFC 9457 problem details, the API's error body. */
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  instance?: string;
+  errors?: { field: string; message: string }[];
+}
+
+/** Answer of the workflow's changes (assign, status, labels). */
+export interface ChangeResult {
+  conversation: ConversationSummary;
+  /** False when the conversation already was in the requested state. */
+  changed: boolean;
+}
+
+interface HistoryBase {
+  id: string;
+  at: string;
+}
+
+export type HistoryEntry =
+  | (HistoryBase & { kind: 'received'; actor: null; version: null; messageKey: string })
+  | (HistoryBase & { kind: 'viewed'; actor: string; version: null })
+  | (HistoryBase & { kind: 'assigned'; actor: string; version: number; assignee: string; previousAssignee: string | null; message: string | null })
+  | (HistoryBase & { kind: 'unassigned'; actor: string; version: number; previousAssignee: string; message: string | null })
+  | (HistoryBase & { kind: 'status_changed'; actor: string; version: number; from: string; to: string })
+  | (HistoryBase & { kind: 'labelled' | 'unlabelled'; actor: string; version: number; labels: string[] });
+
+export interface HistoryPage {
+  items: HistoryEntry[];
+  nextCursor: string | null;
+}

@@ -1,0 +1,181 @@
+/** The app shell: session, account (`/api/me`), language, routes. */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { createApiClient } from './api/client';
+import type { Me } from './api/types';
+import { localProvider } from './auth/local-provider';
+import { clearSession, loadSession, saveSession, type Session } from './auth/session';
+import { ErrorNote } from './components/error-note';
+import { HelpDialog } from './components/help-dialog';
+import { MailboxNav } from './components/mailbox-nav';
+import { TopBar } from './components/top-bar';
+import { I18nProvider, languageOf, pickLanguage, storeLanguage, storedLanguage, useI18n, type Language } from './i18n/i18n';
+import type { MessageKey } from './i18n/messages';
+import { describeError } from './lib/errors';
+import { mailboxPath, navigate, parseRoute, useLocation, type Route } from './lib/router';
+import { useShortcuts } from './lib/shortcuts';
+import { Inbox } from './screens/inbox';
+import { SignIn } from './screens/sign-in';
+
+/** Where sign-in may send the user back to: an app path, never another site. */
+function safeNext(next: string | null): string {
+  return next !== null && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/sign-in') ? next : '/';
+}
+
+export function App() {
+  const location = useLocation();
+  const route = parseRoute(location.pathname, location.search);
+  const [session, setSession] = useState<Session | null>(() => loadSession());
+  const sessionRef = useRef(session);
+  sessionRef.current = session;
+  const [notice, setNotice] = useState<MessageKey | null>(null);
+  const [me, setMe] = useState<Me | null>(null);
+  const [meError, setMeError] = useState<unknown>(null);
+  const [meAttempt, setMeAttempt] = useState(0);
+  const [language, setLanguage] = useState<Language>(() => pickLanguage(null));
+  const [helpOpen, setHelpOpen] = useState(false);
+
+  const expire = useCallback(() => {
+    clearSession();
+    setSession(null);
+    setMe(null);
+    setNotice('signIn.expired');
+  }, []);
+  const api = useMemo(() => createApiClient({ getToken: () => sessionRef.current?.token ?? null, onUnauthorized: expire }), [expire]);
+
+  useEffect(() => {
+    if (session === null && route.name !== 'sign-in') {
+      const here = location.pathname + location.search;
+      navigate(here === '/' ? '/sign-in' : `/sign-in?next=${encodeURIComponent(here)}`, { replace: true });
+    } else if (session !== null && route.name === 'sign-in') {
+      navigate(safeNext(route.next), { replace: true });
+    }
+  }, [session, route.name]);
+
+  useEffect(() => {
+    if (session === null) return;
+    const controller = new AbortController();
+    setMeError(null);
+    api.get<Me>('/api/me', { signal: controller.signal }).then(
+      (loaded) => {
+        setMe(loaded);
+        if (storedLanguage() === null) setLanguage(languageOf(loaded.locale) ?? pickLanguage(null));
+      },
+      (error: unknown) => {
+        if (!controller.signal.aborted) setMeError(error);
+      },
+    );
+    return () => controller.abort();
+  }, [session, meAttempt, api]);
+
+  useEffect(() => {
+    if (me === null || route.name !== 'home') return;
+    const first = me.mailboxes[0];
+    if (first) navigate(mailboxPath(first.mailboxId), { replace: true });
+  }, [me, route.name]);
+
+  useEffect(() => {
+    document.documentElement.lang = language;
+  }, [language]);
+
+  useShortcuts({ '?': () => setHelpOpen((open) => !open) }, me !== null);
+
+  const changeLanguage = (next: Language): void => {
+    storeLanguage(next);
+    setLanguage(next);
+  };
+  const signOut = (): void => {
+    clearSession();
+    setSession(null);
+    setMe(null);
+    setNotice(null);
+    navigate('/sign-in');
+  };
+  const signedIn = (next: Session): void => {
+    saveSession(next);
+    setNotice(null);
+    setSession(next);
+  };
+
+  return (
+    <I18nProvider language={language} accountLocale={me?.locale ?? null}>
+      {session === null ? (
+        <>
+          <TopBar userName={null} onLanguage={changeLanguage} />
+          <SignInWithNotice notice={notice} onSignedIn={signedIn} />
+        </>
+      ) : (
+        <>
+          <TopBar
+            userName={me?.name ?? session.email}
+            onLanguage={changeLanguage}
+            onHelp={me ? () => setHelpOpen(true) : undefined}
+            onSignOut={signOut}
+          />
+          {me === null ? (
+            <main id="main" class="page-message" tabIndex={-1}>
+              {meError !== null ? <MeError error={meError} onRetry={() => setMeAttempt((n) => n + 1)} /> : <Loading />}
+            </main>
+          ) : (
+            <Shell me={me} route={route} api={api} helpOpen={helpOpen} />
+          )}
+          <HelpDialog open={helpOpen} onClose={() => setHelpOpen(false)} />
+        </>
+      )}
+    </I18nProvider>
+  );
+}
+
+function SignInWithNotice(props: { notice: MessageKey | null; onSignedIn: (session: Session) => void }) {
+  const { t } = useI18n();
+  return <SignIn provider={localProvider} notice={props.notice ? t(props.notice) : null} onSignedIn={props.onSignedIn} />;
+}
+
+function Loading() {
+  const { t } = useI18n();
+  return <p class="muted" aria-busy="true">{t('app.loading')}</p>;
+}
+
+function MeError(props: { error: unknown; onRetry: () => void }) {
+  const i18n = useI18n();
+  return <ErrorNote title={i18n.t('me.failed')} error={describeError(props.error, i18n)} onRetry={props.onRetry} />;
+}
+
+function Shell(props: { me: Me; route: Route; api: ReturnType<typeof createApiClient>; helpOpen: boolean }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { me, route } = props;
+  const currentId = route.name === 'mailbox' ? route.mailboxId : null;
+  const mailbox = currentId === null ? undefined : me.mailboxes.find((m) => m.mailboxId === currentId);
+
+  let content;
+  if (me.mailboxes.length === 0) {
+    content = <p class="page-message">{t('me.noMailbox')}</p>;
+  } else if (route.name === 'mailbox' && mailbox) {
+    content = (
+      <Inbox
+        key={mailbox.mailboxId}
+        api={props.api}
+        mailbox={mailbox}
+        me={me.email}
+        conversationId={route.conversationId}
+        status={route.status}
+        paused={props.helpOpen}
+      />
+    );
+  } else if (route.name === 'mailbox') {
+    content = <div class="page-message"><ErrorNote error={{ message: t('mailbox.notMember'), detail: null }} /></div>;
+  } else if (route.name === 'not-found') {
+    content = <div class="page-message"><ErrorNote error={{ message: t('error.notFound'), detail: null }} /></div>;
+  } else {
+    content = <Loading />;
+  }
+
+  return (
+    <div class="shell">
+      <MailboxNav mailboxes={me.mailboxes} currentId={currentId} />
+      <main id="main" class="shell__main" tabIndex={-1}>
+        {content}
+      </main>
+    </div>
+  );
+}

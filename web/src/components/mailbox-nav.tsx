@@ -1,0 +1,37 @@
+/** The mailbox switcher: the user's mailboxes, primary first (the API's order), with their role. */
+import type { Mailbox } from '../api/types';
+import { useI18n } from '../i18n/i18n';
+import { mailboxPath, onLinkClick } from '../lib/router';
+
+export function MailboxNav(props: { mailboxes: Mailbox[]; currentId: string | null }) {
+  const { t } = useI18n();
+  return (
+    <nav class="sidebar" aria-labelledby="mailboxes-heading">
+      <h2 id="mailboxes-heading" class="sidebar__heading">{t('app.mainNavigation')}</h2>
+      <ul class="mailbox-list">
+        {props.mailboxes.map((mailbox) => {
+          const current = mailbox.mailboxId === props.currentId;
+          return (
+            <li key={mailbox.mailboxId}>
+              <a
+                class={`mailbox-link${current ? ' mailbox-link--current' : ''}`}
+                href={mailboxPath(mailbox.mailboxId)}
+                aria-current={current ? 'page' : undefined}
+                onClick={onLinkClick}
+              >
+                <span class="mailbox-link__name">
+                  {mailbox.name}
+                  {mailbox.primary ? <span class="mailbox-link__primary"> · {t('mailbox.primary')}</span> : null}
+                </span>
+                <span class="mailbox-link__meta">
+                  {t(mailbox.kind === 'shared' ? 'mailbox.shared' : 'mailbox.personal')} · {t(`role.${mailbox.role}`)}
+                </span>
+                <span class="mailbox-link__address">{mailbox.addresses[0]}</span>
+              </a>
+            </li>
+          );
+        })}
+      </ul>
+    </nav>
+  );
+}

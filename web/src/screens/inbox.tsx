@@ -1,0 +1,199 @@
+/**
+ * A mailbox: the conversation list (status filter, paging, polling for new mail) beside the
+ * reading pane, driven by mouse or by keyboard (j/k/Enter/Escape/r).
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { ApiClient } from '../api/client';
+import type { ConversationStatus, Mailbox } from '../api/types';
+import { ConversationList } from '../components/conversation-list';
+import { ErrorNote } from '../components/error-note';
+import { useI18n } from '../i18n/i18n';
+import { describeError } from '../lib/errors';
+import { usePolling } from '../lib/polling';
+import { mailboxPath, navigate } from '../lib/router';
+import { useShortcuts } from '../lib/shortcuts';
+import { useConversations } from '../lib/use-conversations';
+import { ConversationView } from './conversation-view';
+
+const STATUSES: ConversationStatus[] = ['unassigned', 'assigned', 'in_progress', 'todo', 'closed'];
+
+export interface InboxProps {
+  api: ApiClient;
+  mailbox: Mailbox;
+  /** The signed-in user's email. */
+  me: string;
+  conversationId: string | null;
+  status: string | null;
+  /** The help overlay is open: shortcuts other than `?` pause. */
+  paused: boolean;
+}
+
+export function Inbox(props: InboxProps) {
+  const i18n = useI18n();
+  const { t, tp } = i18n;
+  const { mailbox, conversationId: openId } = props;
+  const status = props.status && (STATUSES as string[]).includes(props.status) ? props.status : null;
+  const { state, loadMore, refresh, reload, patch } = useConversations(props.api, mailbox.mailboxId, status);
+  const [selectedId, setSelectedId] = useState<string | null>(openId);
+  const [focusRequest, setFocusRequest] = useState(0);
+  const [announcement, setAnnouncement] = useState('');
+  /** How the open conversation was reached: browsing with j/k keeps focus in the list. */
+  const openedByBrowsing = useRef(false);
+
+  usePolling(refresh);
+
+  // User Timing mark for performance tools (and `npm run bench:web`): the first page is on screen.
+  const marked = useRef(false);
+  useEffect(() => {
+    if (state.loading || marked.current) return;
+    marked.current = true;
+    performance.mark('mailroom:list-ready', { detail: { conversations: state.items.length } });
+  }, [state.loading]);
+
+  useEffect(() => {
+    if (openId !== null) setSelectedId(openId);
+  }, [openId]);
+
+  useEffect(() => {
+    if (state.arrived > 0) setAnnouncement(tp('inbox.arrived', state.arrived));
+  }, [state.refreshedAt]);
+
+  useEffect(() => {
+    const subject = openId ? state.items.find((c) => c.conversationId === openId)?.subject : null;
+    document.title = `${subject ? `${subject} – ` : ''}${mailbox.name} – Mailroom`;
+  }, [openId, mailbox.name, state.items]);
+
+  const listHref = mailboxPath(mailbox.mailboxId, { status });
+  const open = (id: string, byBrowsing: boolean): void => {
+    openedByBrowsing.current = byBrowsing;
+    navigate(mailboxPath(mailbox.mailboxId, { conversationId: id, status }));
+  };
+
+  const move = (delta: number): void => {
+    const items = state.items;
+    if (items.length === 0) return;
+    const index = items.findIndex((c) => c.conversationId === selectedId);
+    const next = index === -1 ? 0 : Math.min(items.length - 1, Math.max(0, index + delta));
+    const id = items[next]!.conversationId;
+    setSelectedId(id);
+    setFocusRequest((n) => n + 1);
+    if (openId !== null && id !== openId) open(id, true);
+  };
+
+  const back = (): void => {
+    if (openId === null) return;
+    navigate(listHref);
+    setFocusRequest((n) => n + 1);
+  };
+
+  useShortcuts({
+    j: () => move(1),
+    k: () => move(-1),
+    o: () => selectedId && open(selectedId, false),
+    Enter: (event) => {
+      // On a link or a button, Enter keeps its own meaning.
+      if (event.target instanceof HTMLElement && event.target.closest('a, button, summary, [role="button"]')) return;
+      if (selectedId) open(selectedId, false);
+    },
+    Escape: back,
+    u: back,
+    r: () => void refresh(),
+  }, !props.paused);
+
+  const empty = status ? t('inbox.emptyStatus', { status: t(`status.${status as ConversationStatus}`) }) : t('inbox.empty');
+  const openSummary = openId ? state.items.find((c) => c.conversationId === openId) : undefined;
+
+  return (
+    <div class={`inbox${openId ? ' inbox--reading' : ''}`}>
+      <section class="list-pane" aria-labelledby="list-heading">
+        <div class="list-pane__head">
+          <h1 id="list-heading" class="list-pane__title">{mailbox.name}</h1>
+          <div class="list-tools">
+            <label class="field field--inline">
+              <span>{t('inbox.status')}</span>
+              <select
+                value={status ?? ''}
+                onChange={(event) => navigate(mailboxPath(mailbox.mailboxId, { status: (event.currentTarget as HTMLSelectElement).value || null }))}
+              >
+                <option value="">{t('inbox.allStatuses')}</option>
+                {STATUSES.map((s) => <option key={s} value={s}>{t(`status.${s}`)}</option>)}
+              </select>
+            </label>
+            <button type="button" class="button button--small" onClick={() => void refresh()} aria-keyshortcuts="r">
+              {t('inbox.refresh')}
+            </button>
+          </div>
+          <p class="list-pane__summary muted">
+            {state.loading ? null : tp('inbox.loaded', state.items.length)}
+            {state.refreshedAt ? ` · ${t('inbox.updatedAt', { time: i18n.formatTime(state.refreshedAt) })}` : null}
+          </p>
+          <p class="visually-hidden" aria-live="polite">{announcement}</p>
+          {state.refreshError !== null ? (
+            <ErrorNote title={t('inbox.refreshFailed')} error={describeError(state.refreshError, i18n)} onRetry={() => void refresh()} />
+          ) : null}
+        </div>
+
+        {state.error !== null ? (
+          <ErrorNote title={t('inbox.loadFailed')} error={describeError(state.error, i18n, 'mailbox.notMember')} onRetry={() => void reload()} />
+        ) : state.loading ? (
+          <p class="muted list-pane__message" aria-busy="true">{t('app.loading')}</p>
+        ) : state.items.length === 0 ? (
+          <p class="muted list-pane__message">{empty}</p>
+        ) : (
+          <ConversationList
+            items={state.items}
+            mailboxId={mailbox.mailboxId}
+            status={status}
+            me={props.me}
+            label={t('inbox.listLabel', { mailbox: mailbox.name })}
+            selectedId={selectedId}
+            openId={openId}
+            focusRequest={focusRequest}
+            hasMore={state.nextCursor !== null}
+            holdLoading={state.loadingMore || state.moreError !== null}
+            onLoadMore={() => void loadMore()}
+            onSelect={(id) => {
+              setSelectedId(id);
+              openedByBrowsing.current = false;
+            }}
+          />
+        )}
+
+        <div class="list-pane__foot">
+          {state.moreError !== null ? (
+            <ErrorNote title={t('inbox.loadMoreFailed')} error={describeError(state.moreError, i18n)} onRetry={() => void loadMore()} />
+          ) : null}
+          {state.nextCursor !== null && state.moreError === null ? (
+            <button type="button" class="button button--small" onClick={() => void loadMore()} disabled={state.loadingMore}>
+              {state.loadingMore ? t('inbox.loadingMore') : t('inbox.loadMore')}
+            </button>
+          ) : !state.loading && state.items.length > 0 && state.nextCursor === null ? (
+            <p class="muted">{t('inbox.allLoaded')}</p>
+          ) : null}
+        </div>
+      </section>
+
+      <section class="reading-pane" aria-label={t('conversation.region')}>
+        {openId ? (
+          <ConversationView
+            key={openId}
+            api={props.api}
+            conversationId={openId}
+            version={openSummary ? `${openSummary.lastActivityAt}|${openSummary.messageCount}` : ''}
+            backHref={listHref}
+            focusOnLoad={!openedByBrowsing.current}
+            onSummary={patch}
+            onGone={() => {
+              back();
+              void refresh();
+            }}
+            role={mailbox.role}
+            me={props.me}
+          />
+        ) : (
+          <p class="reading-pane__empty muted">{t('inbox.selectPrompt')}</p>
+        )}
+      </section>
+    </div>
+  );
+}
