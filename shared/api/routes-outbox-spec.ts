@@ -75,7 +75,12 @@ export const outboxItemSchema = z.object({
 
 export type OutboxItem = z.infer<typeof outboxItemSchema>;
 
-const composeResponse = z.object({ message: outboxItemSchema, created: z.boolean().describe('False when an idempotency key matched an earlier request.') });
+const composeResponse = z.object({
+  message: outboxItemSchema,
+  created: z.boolean().describe('False when an idempotency key matched an earlier request.'),
+  warnings: z.array(z.object({ field: z.string().describe('The recipient, as `body.to[0]`, `body.cc[1]`, `body.bcc[0]`.'), message: z.string() }))
+    .describe("Recipients on the organisation's suppression list (an earlier permanent bounce or spam complaint). The message is sent anyway."),
+});
 
 const sendAtLimit = (body: { sendAt?: string | undefined }, ctx: z.RefinementCtx) => {
   if (body.sendAt && Date.parse(body.sendAt) > Date.now() + 366 * 86_400_000) {

@@ -50,7 +50,7 @@ export function createOutboxRoutes(deps: OutboxRouteDeps): AnyRoute[] {
     const caller = await loadCaller(claims, deps.directory);
     try {
       const result = await composeMessage({ ...request, caller }, deps.outbox);
-      return { status: result.created ? 201 : 200, body: { message: view(result.record, true), created: result.created } };
+      return { status: result.created ? 201 : 200, body: { message: view(result.record, true), created: result.created, warnings: result.warnings } };
     } catch (error) {
       throw refusal(error);
     }

@@ -9,7 +9,8 @@
  *    messages, routing items for the recipients and their domains, conversations named by reply tokens.
  * 3. Decide routing and, per mailbox, the conversation and the reason (threading.ts).
  * 4. One BatchWriteItem for a new conversation; a conditional UpdateItem per existing one.
- * 5. Publish the event with a deterministic id.
+ * 5. A delivery or read report about mail Mailroom sent updates that message (InboundDeps.reports);
+ *    then publish the event with a deterministic id.
  *
  * Raw mail is never modified or deleted here. Bad mail is stored with its flags; only infrastructure
  * failures throw, leaving the SQS message to be retried and, at last, dead-lettered.
@@ -19,7 +20,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { parseMail } from '../mail/parse.js';
 import { normalizeSubject, isReplyOrForwardSubject } from '../mail/subject.js';
 import { makeSnippet } from '../mail/snippet.js';
-import type { MailFlag, ParsedMail } from '../mail/types.js';
+import type { DeliveryReport, MailFlag, ParsedMail, ReadReport } from '../mail/types.js';
 import { messageKeyFor, newConversationId } from '../model/keys.js';
 import type { ConversationRecord, MessagePlacement, MessageRecord, ThreadingReason } from '../model/types.js';
 import type { BlobStore, Clock, EventPublisher } from '../ports/index.js';
@@ -36,6 +37,17 @@ export interface InboundDeps {
   clock: Clock;
   /** How far back a subject-only match may reach. */
   subjectWindowHours: number;
+  /**
+   * Where delivery and read reports about mail Mailroom sent are applied (the outbox's delivery
+   * tracking). Optional: without it reports are stored like any mail and nothing else happens.
+   */
+  reports?: ReportTracker;
+}
+
+/** Port: a stored DSN (RFC 3464) or MDN (RFC 8098) matched to the outbound message it is about. */
+export interface ReportTracker {
+  deliveryReport(report: DeliveryReport, reportMessageKey: string, receivedAt: string): Promise<unknown>;
+  readReport(report: ReadReport, receivedAt: string): Promise<unknown>;
 }
 
 export interface InboundInput {
@@ -99,6 +111,7 @@ export async function receiveMessage(input: InboundInput, deps: InboundDeps): Pr
   if (existing) {
     if (existing.rawKey === input.rawKey) {
       await repairPlacements(existing, deps);
+      await trackReports(existing, deps);
       await publishReceived(existing, existing.placements.map((p) => ({ ...p, newConversation: p.threading.kind === 'new' })), deps, now);
       return { kind: 'redelivered', messageKey };
     }
@@ -140,12 +153,20 @@ export async function receiveMessage(input: InboundInput, deps: InboundDeps): Pr
     if (result === 'missing') throw new Error(`Conversation ${t.conversationId} vanished while threading ${messageKey}`);
   }
 
-  // 5. Publish.
+  // 5. Reports about mail Mailroom sent update it (only DSNs and MDNs cost more), then publish.
+  await trackReports(message, deps);
   await publishReceived(message, threaded, deps, now);
   return { kind: 'stored', messageKey, placements: threaded };
 }
 
 type Placed = MessagePlacement & { newConversation: boolean };
+
+/** A DSN or MDN about an outbound message: applied through the port (idempotent, so a redelivery may apply it again). */
+async function trackReports(message: MessageRecord, deps: InboundDeps): Promise<void> {
+  if (!deps.reports) return;
+  if (message.deliveryReport?.originalMessageId) await deps.reports.deliveryReport(message.deliveryReport, message.messageKey, message.receivedAt);
+  if (message.readReport?.originalMessageId) await deps.reports.readReport(message.readReport, message.receivedAt);
+}
 
 async function threadPerMailbox(
   message: MessageRecord, parsed: ParsedMail, mailboxIds: string[], refs: ReturnType<typeof referenceLookups>,

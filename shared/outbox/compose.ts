@@ -8,6 +8,8 @@
  * 2. Load the mailbox (sending address, name, outbox settings) and, for replies, the conversation
  *    and the message answered (the given one, else the latest received one).
  * 3. Decide recipients, subject and threading headers; sanitise the HTML, derive the plain text.
+ *    Recipients on the organisation's suppression list (one BatchGetItem) become warnings: the
+ *    message is still sent, the author is told why it may bounce.
  * 4. Build the raw MIME (mime.ts) and store it under `outbound/<messageKey>.eml`.
  * 5. Write the message item with its send state `queued` (stored once, like received mail), then
  *    place it in its conversation (a new one for a new message).
@@ -37,6 +39,7 @@ import type { OutboxRecord, OutboxStore } from './outbox-store.js';
 import { MAX_DELAY_SECONDS, type OutboxQueue } from './queue.js';
 import { scheduleName, type RetryScheduler } from './retry-scheduler.js';
 import { loadMailboxWithSettings } from './settings.js';
+import { suppressedAmong, suppressionWarnings } from './delivery-suppression.js';
 
 export { OUTBOUND_PREFIX } from './env.js';
 
@@ -84,6 +87,8 @@ export class ComposeRefusedError extends Error {
 export interface ComposeResult {
   created: boolean;
   record: OutboxRecord;
+  /** Recipients on the organisation's suppression list (permanent bounce, complaint): sent anyway, said here. */
+  warnings: { field: string; message: string }[];
   /** When the sender will first pick it up. */
   sendAt: Date;
 }
@@ -160,6 +165,7 @@ export async function composeMessage(request: ComposeRequest, deps: ComposeDeps)
   cc = dedupe(cc, new Set([...own, ...to.map((a) => a.address)]));
   const bcc = dedupe(request.bcc ?? [], new Set([...to, ...cc].map((a) => a.address)));
   if (to.length + cc.length + bcc.length === 0) throw new ComposeRefusedError('invalid', 'Give at least one recipient.', 'body.to');
+  const warnings = suppressionWarnings({ to, cc, bcc }, await suppressedAmong(deps.table, mailbox.orgId, [...to, ...cc, ...bcc].map((a) => a.address)));
   const subject = request.subject ?? (parent && target.kind !== 'new' ? replySubject(target.kind, parent.subject) : '');
   const html = request.html !== undefined && request.html.trim() !== '' ? outgoingHtml(request.html) : null;
   const text = request.text ?? (html !== null ? htmlToText(html) : '');
@@ -178,7 +184,7 @@ export async function composeMessage(request: ComposeRequest, deps: ComposeDeps)
   const messageKey = messageKeyFor(messageId);
   if (idempotent !== null) {
     const existing = await deps.outbox.get(messageKey);
-    if (existing) return replay(existing, deps, now);
+    if (existing) return { ...(await replay(existing, deps, now)), warnings };
   }
 
   // 4. Raw MIME, stored once.
@@ -222,7 +228,7 @@ export async function composeMessage(request: ComposeRequest, deps: ComposeDeps)
     envelope: { from: sender, to: message.envelopeRecipients }, bcc,
     scheduleName: useSchedule ? scheduleName(messageKey, 'send') : null,
   });
-  if (!created.created) return { created: false, record: created.record, sendAt: firstPickup };
+  if (!created.created) return { created: false, record: created.record, sendAt: firstPickup, warnings };
   const participants = [...to, ...cc].map((a) => a.address);
   const ref = `${at}#${messageKey}`;
   if (conversation) {
@@ -243,7 +249,7 @@ export async function composeMessage(request: ComposeRequest, deps: ComposeDeps)
 
   // 7. Tell the world.
   await deps.events.publish([messageQueuedEvent(created.record, target.kind, firstPickup, now)]);
-  return { created: true, record: created.record, sendAt: firstPickup };
+  return { created: true, record: created.record, sendAt: firstPickup, warnings };
 }
 
 /**
@@ -251,7 +257,7 @@ export async function composeMessage(request: ComposeRequest, deps: ComposeDeps)
  * storing the message and queueing it left a `queued` message without a trigger; queueing it again
  * repairs that, and costs nothing otherwise (a second trigger for attempt 0 cannot claim twice).
  */
-async function replay(existing: OutboxRecord, deps: ComposeDeps, now: Date): Promise<ComposeResult> {
+async function replay(existing: OutboxRecord, deps: ComposeDeps, now: Date): Promise<Omit<ComposeResult, 'warnings'>> {
   const sendAt = new Date(existing.nextAttemptAt ?? existing.createdAt);
   if (existing.status === 'queued' && existing.attempt === 0) {
     const delaySeconds = Math.max(0, Math.ceil((sendAt.getTime() - now.getTime()) / 1000));

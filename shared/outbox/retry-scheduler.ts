@@ -8,9 +8,10 @@
 import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SendTrigger } from './trigger.js';
 
-export interface RetryScheduler {
+/** `T` is the message put on the target queue: a send trigger here, a workflow timer in shared/workflow/timers.ts. */
+export interface RetryScheduler<T = SendTrigger> {
   /** Idempotent by name: scheduling the same name twice keeps the first schedule. */
-  schedule(name: string, at: Date, trigger: SendTrigger): Promise<void>;
+  schedule(name: string, at: Date, trigger: T): Promise<void>;
   /** Removes a schedule that has not fired; a missing one is not an error. */
   cancel(name: string): Promise<void>;
 }
@@ -32,10 +33,10 @@ export interface SchedulerTarget {
   roleArn: string;
 }
 
-export class EventBridgeRetryScheduler implements RetryScheduler {
+export class EventBridgeRetryScheduler<T = SendTrigger> implements RetryScheduler<T> {
   constructor(private readonly client: SchedulerClient, private readonly target: SchedulerTarget) {}
 
-  async schedule(name: string, at: Date, trigger: SendTrigger): Promise<void> {
+  async schedule(name: string, at: Date, trigger: T): Promise<void> {
     try {
       await this.client.send(new CreateScheduleCommand({
         Name: name,

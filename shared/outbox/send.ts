@@ -11,7 +11,8 @@
  *    still being the trigger's attempt; it also bumps the attempt. Whoever loses (a cancel won,
  *    a duplicate delivery got there first) stops here. Only the claimer calls the provider.
  * 5. Read the raw .eml and call the connector.
- * 6. Sent: `sending -> sent` with the provider's id. Transient failure with attempts left: plan the
+ * 6. Sent: `sending -> sent` with the provider's id, then the pointer from that id to the message
+ *    (delivery events carry only the provider's id). Transient failure with attempts left: plan the
  *    retry (one-time schedule named after the attempt, so planning twice plans once), then
  *    `sending -> retry_pending`. Otherwise `sending -> failed` with the last error.
  *
@@ -22,6 +23,7 @@
  */
 import type { BlobStore, Clock, EventPublisher } from '../ports/index.js';
 import type { Table } from '../adapters/dynamodb-table.js';
+import { recordProviderPointer } from './delivery-tracker.js';
 import { PermanentSendError, TransientSendError, type MailConnector } from './connector.js';
 import { messageSendFailedEvent, messageSentEvent } from './events.js';
 import type { OutboxRecord, OutboxStore } from './outbox-store.js';
@@ -114,6 +116,8 @@ export async function processSendTrigger(trigger: SendTrigger, deps: SenderDeps)
     set: { providerMessageId, sentAt: now.toISOString(), lastError: null },
   });
   if (!sent.ok) throw new Error(`Message ${record.messageKey} was sent (${providerMessageId}) but its state had moved to ${sent.current?.status ?? 'missing'}`);
+  // Delivery events name the message by the provider's id only (delivery-tracker.ts).
+  await recordProviderPointer(deps.table, record.connector, providerMessageId, record.messageKey, now.toISOString());
   await deps.events.publish([messageSentEvent(sent.record, now)]);
   return { kind: 'sent', providerMessageId };
 }
@@ -161,8 +165,10 @@ async function interrupted(record: OutboxRecord, deps: SenderDeps): Promise<Send
   return { kind: 'failed', reason: 'interrupted' };
 }
 
-/** A redelivered trigger for a message already final: its event may have been lost with the crash. */
+/** A redelivered trigger for a message already final: its pointer and event may have been lost with the crash. */
 async function republishFinal(record: OutboxRecord, deps: SenderDeps): Promise<void> {
   const now = deps.clock.now();
-  if (record.status === 'sent') await deps.events.publish([messageSentEvent(record, now)]);
+  if (record.status !== 'sent') return;
+  if (record.providerMessageId) await recordProviderPointer(deps.table, record.connector, record.providerMessageId, record.messageKey, record.sentAt ?? now.toISOString());
+  await deps.events.publish([messageSentEvent(record, now)]);
 }
