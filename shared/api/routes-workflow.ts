@@ -1,6 +1,6 @@
 /**
- * Workflow routes: role-aware conversation lists, assignment, status, labels, read state and
- * history. Each route checks the caller's role in the conversation's mailbox (shared/workflow);
+ * Workflow routes: role-aware conversation lists, assignment, status, labels, archive, read
+ * state, history and internal notes. Each route checks the caller's role in the conversation's mailbox (shared/workflow);
  * a conversation the caller may not see answers 404, exactly like one that does not exist.
  *
  * State changes are optimistic: send the `version` you saw as `If-Match: "<version>"` (or
@@ -11,9 +11,11 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import * as z from 'zod';
 import { CONVERSATION_STATUSES, type ConversationStatus } from '../model/types.js';
-import type { WorkflowConversation } from '../workflow/conversation-repository.js';
+import { systemClock } from '../ports/index.js';
+import { ConversationRepository, type WorkflowConversation } from '../workflow/conversation-repository.js';
 import type { ChangeOutcome, ConversationWorkflow } from '../workflow/conversation-workflow.js';
 import type { AssigneeFilter } from '../workflow/list-plan.js';
+import { MAX_MENTIONS, MAX_NOTE_LENGTH, NoteService, type Note } from '../workflow/notes.js';
 import { MAX_ASSIGN_MESSAGE_LENGTH, MAX_LABEL_LENGTH, type Action, type Refusal } from '../workflow/rules.js';
 import { loadCaller, requireMember } from './access.js';
 import { cursorParam, encodeCursor } from './cursor.js';
@@ -35,7 +37,7 @@ export function conversationSummary(c: WorkflowConversation, viewer: string): z.
     conversationId: c.conversationId, mailboxId: c.mailboxId, subject: c.subject, snippet: c.snippet, from: c.from,
     status: c.status, assignee: c.assignee, isNew: c.isNew, unread: !c.readBy.includes(viewer), labels: c.labels, flags: c.flags,
     messageCount: c.messageCount, hasAttachments: c.hasAttachments, createdAt: c.createdAt, lastActivityAt: c.lastActivityAt,
-    version: c.version,
+    version: c.version, archived: c.archived,
   };
 }
 
@@ -91,6 +93,21 @@ function changeResult(outcome: ChangeOutcome, viewer: string): ApiResult {
   }
 }
 
+const noteSchema = z.object({
+  noteId: z.string(), conversationId: z.string(),
+  author: z.string().describe('Email of the member who wrote it.'),
+  body: z.string(),
+  mentions: z.array(z.string()).describe('Members mentioned (parsed from the body or given), notified by a `Mention Created` event.'),
+  createdAt: z.string(),
+});
+
+function noteView(note: Note): z.infer<typeof noteSchema> {
+  return {
+    noteId: note.noteId, conversationId: note.conversationId, author: note.author, body: note.body,
+    mentions: note.mentions, createdAt: note.createdAt,
+  };
+}
+
 const changeResponse = z.object({
   conversation: conversationSummarySchema,
   changed: z.boolean().describe('False when the conversation already was in the requested state.'),
@@ -102,6 +119,9 @@ const changeResponse = z.object({
  */
 export function createWorkflowRoutes(deps: ApiDeps, workflow: ConversationWorkflow): AnyRoute[] {
   const caller = (claims: Parameters<typeof loadCaller>[0]) => loadCaller(claims, deps.directory);
+  const notes = new NoteService({
+    table: deps.table, repository: new ConversationRepository(deps.table), directory: deps.directory, events: deps.events, clock: deps.clock ?? systemClock,
+  });
 
   return [
     defineRoute({
@@ -112,6 +132,10 @@ export function createWorkflowRoutes(deps: ApiDeps, workflow: ConversationWorkfl
         status: statusEnum.optional().describe('Only conversations with this status.'),
         assignee: z.union([z.literal('me'), z.literal('unassigned'), email]).optional()
           .describe('`me`, a member email, or `unassigned` (the queue). Agents may only ask for themselves.'),
+        archived: z.enum(['true', 'false']).optional()
+          .describe('`true`: the archived conversations instead (combinable with the other filters). Default lists never hold archived ones.'),
+        snoozed: z.enum(['true', 'false']).optional()
+          .describe('`true`: the snoozed conversations instead (combinable with the other filters); they come back when their time comes.'),
         limit: z.coerce.number().int().min(1).max(100).default(25).describe('Page size, 1 to 100.'),
         cursor: cursorParam.optional(),
       }),
@@ -125,7 +149,8 @@ export function createWorkflowRoutes(deps: ApiDeps, workflow: ConversationWorkfl
         if (query.cursor && !query.cursor.p.startsWith('CONV#')) {
           throw problems.badRequest('This cursor belongs to another list.', [{ field: 'query.cursor', message: 'not a cursor of a conversation list' }]);
         }
-        const page = await workflow.list({ email: user.email, role }, params.mailboxId, { status: query.status, assignee }, query.limit, query.cursor);
+        const filters = { status: query.status, assignee, archived: query.archived === 'true', snoozed: query.snoozed === 'true' };
+        const page = await workflow.list({ email: user.email, role }, params.mailboxId, filters, query.limit, query.cursor);
         if (page.kind === 'refused') throw refusalProblem(page.refusal, null, user.email);
         return {
           status: 200,
@@ -190,6 +215,108 @@ export function createWorkflowRoutes(deps: ApiDeps, workflow: ConversationWorkfl
           expectedVersion: expectedVersionOf(event, body.expectedVersion),
         });
         return changeResult(outcome, claims?.email ?? '');
+      },
+    }),
+    ...(['archive', 'unarchive'] as const).map((which) => defineRoute({
+      method: 'POST', path: `/api/conversations/{conversationId}/${which}`,
+      operationId: which === 'archive' ? 'archiveConversation' : 'unarchiveConversation', tags: ['workflow'],
+      summary: which === 'archive'
+        ? 'Archive: out of the default lists (status, assignee and labels kept) until unarchived or the customer writes again.'
+        : 'Unarchive: back in the default lists.',
+      params: conversationParams,
+      body: z.strictObject({ expectedVersion }).default({}),
+      response: { status: 200, schema: changeResponse, description: 'The conversation after the change.' },
+      errors: [404, 409],
+      handle: async ({ claims, params, body, event }) => {
+        const outcome = await workflow.change({
+          caller: caller(claims), conversationId: params.conversationId, action: { kind: which },
+          expectedVersion: expectedVersionOf(event, body.expectedVersion),
+        });
+        return changeResult(outcome, claims?.email ?? '');
+      },
+    })),
+    defineRoute({
+      method: 'POST', path: '/api/conversations/{conversationId}/snooze', operationId: 'snoozeConversation', tags: ['workflow'],
+      summary: 'Snooze until a time: out of the default lists (`snoozed=true` lists it) until then, or until the customer writes. `until: null` wakes it now.',
+      params: conversationParams,
+      body: z.strictObject({
+        until: z.iso.datetime({ offset: true }).nullable().describe('ISO time in the next year, or null to wake the conversation now.'),
+        expectedVersion,
+      }),
+      response: { status: 200, schema: changeResponse, description: 'The conversation after the change.' },
+      errors: [404, 409, 422],
+      handle: async ({ claims, params, body, event }) => {
+        const outcome = await workflow.change({
+          caller: caller(claims), conversationId: params.conversationId, action: { kind: 'snooze', until: body.until },
+          expectedVersion: expectedVersionOf(event, body.expectedVersion),
+        });
+        return changeResult(outcome, claims?.email ?? '');
+      },
+    }),
+    defineRoute({
+      method: 'POST', path: '/api/conversations/{conversationId}/follow-up', operationId: 'setConversationFollowUp', tags: ['workflow'],
+      summary: 'Remind the caller at a time unless the customer writes first (`Follow-up Due` event); `at: null` cancels the reminder.',
+      params: conversationParams,
+      body: z.strictObject({
+        at: z.iso.datetime({ offset: true }).nullable().describe('ISO time in the next year, or null to cancel.'),
+        expectedVersion,
+      }),
+      response: { status: 200, schema: changeResponse, description: 'The conversation after the change.' },
+      errors: [404, 409, 422],
+      handle: async ({ claims, params, body, event }) => {
+        const outcome = await workflow.change({
+          caller: caller(claims), conversationId: params.conversationId, action: { kind: 'follow_up', at: body.at },
+          expectedVersion: expectedVersionOf(event, body.expectedVersion),
+        });
+        return changeResult(outcome, claims?.email ?? '');
+      },
+    }),
+    defineRoute({
+      method: 'POST', path: '/api/conversations/{conversationId}/notes', operationId: 'addConversationNote', tags: ['notes'],
+      summary: 'Add an internal note, never sent to the customer. `@email` or `@name` of a mailbox member (or `mentions`) notifies them.',
+      params: conversationParams,
+      body: z.strictObject({
+        body: z.string().trim().min(1).max(MAX_NOTE_LENGTH),
+        mentions: z.array(email).max(MAX_MENTIONS).default([]).describe('Members to mention besides those written in the body.'),
+        idempotencyKey: z.string().min(1).max(100).optional().describe('A retry with the same key answers the first note instead of adding another.'),
+      }),
+      response: { status: 201, schema: z.object({ note: noteSchema, created: z.boolean() }), description: 'The note (200 with created=false for a retry).' },
+      errors: [400, 404],
+      handle: async ({ claims, params, body }) => {
+        const outcome = await notes.add({
+          caller: caller(claims), conversationId: params.conversationId, body: body.body, mentions: body.mentions,
+          ...(body.idempotencyKey !== undefined ? { idempotencyKey: body.idempotencyKey } : {}),
+        });
+        switch (outcome.kind) {
+          case 'not-visible': throw problems.notFound('This conversation');
+          case 'not-member':
+            throw problems.badRequest(`${outcome.value} is not a member of this mailbox.`, [{ field: `body.mentions[${outcome.index}]`, message: 'not a member of this mailbox' }]);
+          default:
+            return { status: outcome.kind === 'created' ? 201 : 200, body: { note: noteView(outcome.note), created: outcome.kind === 'created' } };
+        }
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/api/conversations/{conversationId}/notes', operationId: 'listConversationNotes', tags: ['notes'],
+      summary: "The conversation's internal notes, oldest first; visible to whoever sees the conversation.",
+      params: conversationParams,
+      query: z.object({
+        limit: z.coerce.number().int().min(1).max(100).default(50).describe('Page size, 1 to 100.'),
+        cursor: cursorParam.optional(),
+      }),
+      response: { status: 200, schema: z.object({ items: z.array(noteSchema), nextCursor: z.string().nullable() }), description: 'One page of notes.' },
+      errors: [404],
+      handle: async ({ claims, params, query }) => {
+        const after = query.cursor?.s;
+        if (after !== undefined && (!after.startsWith('N#') || query.cursor?.p !== params.conversationId)) {
+          throw problems.badRequest('This cursor belongs to another list.', [{ field: 'query.cursor', message: 'not a cursor of these notes' }]);
+        }
+        const page = await notes.list(caller(claims), params.conversationId, query.limit, after);
+        if (!page) throw problems.notFound('This conversation');
+        return {
+          status: 200,
+          body: { items: page.notes.map(noteView), nextCursor: page.nextAfter ? encodeCursor({ s: page.nextAfter, p: params.conversationId }) : null },
+        };
       },
     }),
     ...(['read', 'unread'] as const).map((which) => defineRoute({

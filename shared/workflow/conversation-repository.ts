@@ -8,7 +8,7 @@
  * written with `attribute_not_exists` under keys derived from the change (time and version), so a
  * retried request or a repaired side effect never writes the same entry twice.
  */
-import { indexKeys, keys } from '../model/keys.js';
+import { indexKeys, keys, shelfOf } from '../model/keys.js';
 import type { ConversationRecord } from '../model/types.js';
 import { ConditionFailedError, type Item, type Table } from '../adapters/dynamodb-table.js';
 import { conversationFromItem } from '../inbound/mail-store.js';
@@ -25,6 +25,15 @@ export interface LastChange {
 }
 
 export interface WorkflowConversation extends ConversationRecord {
+  /** Always known on a workflow read (list rows get it from the partition they were read from). */
+  archived: boolean;
+  /** Snoozed until then (not projected: null on list rows). */
+  snoozedUntil: string | null;
+  /** Version of the change that set the snooze: its timer carries it (timers.ts). */
+  snoozeToken: number | null;
+  /** Follow-up reminder time, removed by any customer message (not projected). */
+  followUpAt: string | null;
+  followUpToken: number | null;
   /** Members who read the conversation since its last message. */
   readBy: string[];
   lastChange: LastChange | null;
@@ -34,13 +43,14 @@ export interface WorkflowConversation extends ConversationRecord {
 
 /** History facts that are not state changes. */
 export type ViewFact = { kind: 'viewed' };
+export type NoteFact = { kind: 'note_added'; noteId: string; mentions: string[] };
 
 export interface HistoryItem {
   sort: string;
   at: string;
   actor: string | null;
   version: number | null;
-  facts: (Fact | ViewFact)[];
+  facts: (Fact | ViewFact | NoteFact)[];
 }
 
 export type ApplyResult =
@@ -64,6 +74,11 @@ export function workflowConversationFromItem(item: Item): WorkflowConversation {
   }
   return {
     ...conversationFromItem(item),
+    archived: item.archived === true,
+    snoozedUntil: typeof item.snoozedUntil === 'string' ? item.snoozedUntil : null,
+    snoozeToken: typeof item.snoozeToken === 'number' ? item.snoozeToken : null,
+    followUpAt: typeof item.followUpAt === 'string' ? item.followUpAt : null,
+    followUpToken: typeof item.followUpToken === 'number' ? item.followUpToken : null,
     readBy: strings(item.readBy),
     lastChange: (item.lastChange ?? null) as LastChange | null,
     viewedAt,
@@ -109,7 +124,8 @@ export class ConversationRepository {
 
   /**
    * Applies a decided state in one UpdateItem conditioned on the version it was decided from. The
-   * activity sort key cannot move under us: a new message bumps the version too.
+   * activity sort key cannot move under us: a new message bumps the version too. Archiving moves
+   * every list key of the conversation to its `#ARCHIVED` partition in the same expression.
    */
   async apply(current: WorkflowConversation, next: WorkflowState, change: LastChange): Promise<ApplyResult> {
     const names: Record<string, string> = { '#status': 'status' };
@@ -119,16 +135,36 @@ export class ConversationRepository {
     };
     const sets = ['#status = :status', 'assignee = :assignee', 'isNew = :isNew', 'version = :version', 'lastChange = :change'];
     const removes: string[] = [];
-    if (next.status !== current.status) {
-      sets.push('GSI2PK = :statusPartition');
-      values[':statusPartition'] = indexKeys.mailboxStatus(current.mailboxId, next.status);
+    const archived = next.archived ?? current.archived;
+    if (archived !== current.archived) {
+      if (archived) { sets.push('archived = :archived'); values[':archived'] = true; } else removes.push('archived');
     }
-    if (next.assignee !== current.assignee) {
+    const snoozedUntil = next.snoozedUntil === undefined ? current.snoozedUntil : next.snoozedUntil;
+    if (snoozedUntil !== current.snoozedUntil) {
+      if (snoozedUntil === null) removes.push('snoozedUntil', 'snoozeToken');
+      else { sets.push('snoozedUntil = :snoozedUntil', 'snoozeToken = :version'); values[':snoozedUntil'] = snoozedUntil; }
+    }
+    const followUpAt = next.followUpAt === undefined ? current.followUpAt : next.followUpAt;
+    if (followUpAt !== current.followUpAt) {
+      if (followUpAt === null) removes.push('followUpAt', 'followUpToken');
+      else { sets.push('followUpAt = :followUpAt', 'followUpToken = :version'); values[':followUpAt'] = followUpAt; }
+    }
+    const shelf = shelfOf({ archived, snoozedUntil });
+    const moving = shelf !== shelfOf(current);
+    if (moving) {
+      sets.push('GSI1PK = :mailboxPartition');
+      values[':mailboxPartition'] = indexKeys.mailboxConversations(current.mailboxId, shelf);
+    }
+    if (next.status !== current.status || moving) {
+      sets.push('GSI2PK = :statusPartition');
+      values[':statusPartition'] = indexKeys.mailboxStatus(current.mailboxId, next.status, shelf);
+    }
+    if (next.assignee !== current.assignee || (moving && next.assignee !== null)) {
       if (next.assignee === null) {
         removes.push('GSI4PK', 'GSI4SK');
       } else {
         sets.push('GSI4PK = :assigneePartition', 'GSI4SK = :sort');
-        values[':assigneePartition'] = indexKeys.mailboxAssignee(current.mailboxId, next.assignee);
+        values[':assigneePartition'] = indexKeys.mailboxAssignee(current.mailboxId, next.assignee, shelf);
         values[':sort'] = indexKeys.activitySort(current.lastActivityAt, current.conversationId);
       }
     }

@@ -25,7 +25,7 @@ import { changeSort, viewSort, type ConversationRepository, type LastChange, typ
 import { eventsForChange } from './events.js';
 import { mergeHistoryPage, receivedItems, type HistoryEntry } from './history.js';
 import { planList, type ListFilters } from './list-plan.js';
-import { canSee, decide, seesWholeMailbox, type Action, type Actor, type Refusal } from './rules.js';
+import { canSee, decide, seesWholeMailbox, type Action, type Actor, type Refusal, type TimerKind } from './rules.js';
 
 export interface WorkflowDeps {
   repository: ConversationRepository;
@@ -36,6 +36,9 @@ export interface WorkflowDeps {
 
 /** A member who opens a conversation again within this window records no new "viewed" entry. */
 export const VIEW_WINDOW_MS = 10 * 60 * 1000;
+
+/** The actor of changes made by timers: sees every conversation, recorded as `system`. */
+export const SYSTEM_ACTOR: Actor = { email: 'system', role: 'admin' };
 
 /** Fresh decisions after lost races, for callers who did not pin a version. */
 const MAX_ATTEMPTS = 3;
@@ -70,7 +73,7 @@ export function actorFor(caller: UserWithRoles, conversation: Pick<WorkflowConve
   return canSee(conversation, actor) ? actor : null;
 }
 
-function changeKey(actor: string, action: Action, expectedVersion: number | undefined): string {
+function changeKey(actor: string, action: Action | { timer: Action; token: number }, expectedVersion: number | undefined): string {
   return createHash('sha256').update(JSON.stringify({ actor, action, expectedVersion: expectedVersion ?? null })).digest('base64url').slice(0, 22);
 }
 
@@ -101,7 +104,7 @@ export class ConversationWorkflow {
         return { kind: 'conflict', conversation };
       }
       const assigneeRole = assigneeUser && action.kind === 'assign' ? roleIn(assigneeUser, conversation.mailboxId) : null;
-      const decision = decide(conversation, action, actor, { assigneeRole });
+      const decision = decide(conversation, action, actor, { assigneeRole, now: this.deps.clock.now() });
       if (decision.kind === 'refused') {
         return { kind: 'refused', refusal: decision.refusal, conversation: decision.refusal.code === 'not-visible' ? null : conversation };
       }
@@ -122,6 +125,38 @@ export class ConversationWorkflow {
       }
       conversation = applied.current;
     }
+  }
+
+  /**
+   * A timer fired (timers.ts): applies it only while the conversation still carries the token the
+   * timer was armed with (the version of the change that set it). A second delivery, a timer
+   * replaced by a later snooze or reminder, or a reminder whose token a customer message removed,
+   * finds another token and changes nothing. A redelivery after a write whose side effects failed
+   * is recognised by the stored change key and repairs them.
+   */
+  async fireTimer(timer: { timer: TimerKind; conversationId: string; token: number; setBy: string | null }): Promise<'fired' | 'stale' | 'replayed'> {
+    const action: Action = { kind: 'timer', timer: timer.timer, setBy: timer.setBy };
+    const key = changeKey(SYSTEM_ACTOR.email, { timer: action, token: timer.token }, undefined);
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+      const conversation = await this.deps.repository.get(timer.conversationId, true);
+      if (!conversation) return 'stale';
+      const token = timer.timer === 'snooze' ? conversation.snoozeToken : conversation.followUpToken;
+      if (token !== timer.token) {
+        if (conversation.lastChange?.key === key) { await this.replay(conversation); return 'replayed'; }
+        return 'stale';
+      }
+      const decision = decide(conversation, action, SYSTEM_ACTOR, { now: this.deps.clock.now() });
+      if (decision.kind !== 'change') return 'stale';
+      const change: LastChange = {
+        key, actor: SYSTEM_ACTOR.email, at: this.deps.clock.now().toISOString(), version: conversation.version + 1, facts: decision.facts,
+      };
+      const applied = await this.deps.repository.apply(conversation, decision.next, change);
+      if (applied.ok) {
+        await this.sideEffects(applied.conversation, change);
+        return 'fired';
+      }
+    }
+    throw new Error(`timer ${timer.timer} of ${timer.conversationId}: lost ${MAX_ATTEMPTS} races in a row`);
   }
 
   private async replay(conversation: WorkflowConversation): Promise<ChangeOutcome> {
@@ -195,6 +230,8 @@ export class ConversationWorkflow {
     if (decision.kind === 'refused') return decision;
     if (decision.kind === 'empty') return { kind: 'page' as const, items: [], last: null };
     const page = await this.deps.repository.list(decision.plan, limit, cursor);
-    return { kind: 'page' as const, ...page };
+    // `archived` is not projected: the partition read says it.
+    const archived = filters.archived === true;
+    return { kind: 'page' as const, items: page.items.map((c) => ({ ...c, archived })), last: page.last };
   }
 }

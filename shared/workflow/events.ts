@@ -22,19 +22,35 @@ export function eventsForChange(conversation: WorkflowConversation, change: Last
     status: conversation.status, assignee: conversation.assignee,
   };
   const at = new Date(change.at);
-  return change.facts.map((fact) => {
+  return change.facts.flatMap((fact): DomainEvent[] => {
     const id = eventIdFor(conversation.conversationId, change.version, fact.kind);
     switch (fact.kind) {
       case 'assigned':
-        return buildEvent('conversationAssigned', id, { ...base, assignee: fact.assignee, previousAssignee: fact.previousAssignee, message: fact.message }, at);
+        return [buildEvent('conversationAssigned', id, { ...base, assignee: fact.assignee, previousAssignee: fact.previousAssignee, message: fact.message }, at)];
       case 'unassigned':
-        return buildEvent('conversationUnassigned', id, { ...base, previousAssignee: fact.previousAssignee, message: fact.message }, at);
+        return [buildEvent('conversationUnassigned', id, { ...base, previousAssignee: fact.previousAssignee, message: fact.message }, at)];
       case 'status_changed':
-        return buildEvent('conversationStatusChanged', id, { ...base, from: fact.from, to: fact.to }, at);
+        return [buildEvent('conversationStatusChanged', id, { ...base, from: fact.from, to: fact.to }, at)];
       case 'labelled':
-        return buildEvent('conversationLabelled', id, { ...base, labels: fact.labels, allLabels: conversation.labels }, at);
+        return [buildEvent('conversationLabelled', id, { ...base, labels: fact.labels, allLabels: conversation.labels }, at)];
       case 'unlabelled':
-        return buildEvent('conversationUnlabelled', id, { ...base, labels: fact.labels, allLabels: conversation.labels }, at);
+        return [buildEvent('conversationUnlabelled', id, { ...base, labels: fact.labels, allLabels: conversation.labels }, at)];
+      case 'archived':
+        return [buildEvent('conversationArchived', id, base, at)];
+      case 'unarchived':
+        return [buildEvent('conversationUnarchived', id, base, at)];
+      case 'snoozed':
+        return [buildEvent('conversationSnoozed', id, { ...base, until: fact.until }, at)];
+      case 'unsnoozed':
+        return [buildEvent('conversationUnsnoozed', id, base, at)];
+      case 'follow_up_set':
+        return [buildEvent('followUpScheduled', id, { ...base, at: fact.remindAt }, at)];
+      case 'follow_up_cancelled':
+        return [buildEvent('followUpCancelled', id, base, at)];
+      case 'timer_fired':
+        // The snooze's wake-up is told by `Conversation Unsnoozed`; a reminder has its own event.
+        if (fact.timer !== 'follow_up') return [];
+        return [buildEvent('followUpDue', id, { ...base, at: fact.dueAt, setBy: fact.setBy ?? change.actor }, at)];
     }
   });
 }

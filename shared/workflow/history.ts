@@ -19,13 +19,19 @@ export type HistoryEntry =
   | { id: string; at: string; kind: 'assigned'; actor: string; version: number; assignee: string; previousAssignee: string | null; message: string | null }
   | { id: string; at: string; kind: 'unassigned'; actor: string; version: number; previousAssignee: string; message: string | null }
   | { id: string; at: string; kind: 'status_changed'; actor: string; version: number; from: ConversationStatus; to: ConversationStatus }
-  | { id: string; at: string; kind: 'labelled' | 'unlabelled'; actor: string; version: number; labels: string[] };
+  | { id: string; at: string; kind: 'labelled' | 'unlabelled'; actor: string; version: number; labels: string[] }
+  | { id: string; at: string; kind: 'archived' | 'unarchived' | 'unsnoozed' | 'follow_up_cancelled'; actor: string; version: number }
+  | { id: string; at: string; kind: 'snoozed'; actor: string; version: number; until: string }
+  | { id: string; at: string; kind: 'follow_up_set'; actor: string; version: number; remindAt: string }
+  | { id: string; at: string; kind: 'timer_fired'; actor: string; version: number; timer: 'snooze' | 'follow_up'; dueAt: string; setBy: string | null }
+  | { id: string; at: string; kind: 'note_added'; actor: string; version: null; noteId: string; mentions: string[] };
 
 /** Expands a stored item into its entries (a change can record several facts). */
 export function entriesOf(item: HistoryItem): HistoryEntry[] {
   return item.facts.map((fact, n) => {
     const id = `${item.sort.slice(2)}#${n}`;
     if (fact.kind === 'viewed') return { id, at: item.at, kind: 'viewed', actor: item.actor ?? '', version: null };
+    if (fact.kind === 'note_added') return { id, at: item.at, actor: item.actor ?? '', version: null, ...fact };
     return { id, at: item.at, actor: item.actor ?? '', version: item.version ?? 0, ...fact } as HistoryEntry;
   });
 }

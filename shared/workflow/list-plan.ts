@@ -12,8 +12,10 @@
  *   may hold fewer items than `limit`; `nextCursor` says whether more follow.
  * - `unassigned`: the `unassigned` status partition (no assignee <=> unassigned, except closed
  *   conversations nobody took, served from the closed partition with a filter).
+ * - `archived` / `snoozed`: the same plan on the `#ARCHIVED` / `#SNOOZED` partitions. Archiving moves every list key of a
+ *   conversation, so default lists never filter archived rows out (no page shrinks, nothing scanned).
  */
-import { indexKeys } from '../model/keys.js';
+import { indexKeys, type Shelf } from '../model/keys.js';
 import type { ConversationStatus } from '../model/types.js';
 import type { ListPlan } from './conversation-repository.js';
 import { seesWholeMailbox, type Actor, type Refusal } from './rules.js';
@@ -23,6 +25,10 @@ export type AssigneeFilter = 'me' | 'unassigned' | { email: string };
 export interface ListFilters {
   status?: ConversationStatus;
   assignee?: AssigneeFilter;
+  /** True: the archived conversations, from the same partitions suffixed `#ARCHIVED` (keys.ts). */
+  archived?: boolean;
+  /** True: the snoozed conversations (`#SNOOZED` partitions); archived wins when both are asked. */
+  snoozed?: boolean;
 }
 
 export type ListDecision =
@@ -35,6 +41,7 @@ const byStatus = { '#status': 'status' };
 
 export function planList(mailboxId: string, actor: Actor, filters: ListFilters): ListDecision {
   const { status, assignee } = filters;
+  const shelf: Shelf | null = filters.archived === true ? 'archived' : filters.snoozed === true ? 'snoozed' : null;
   let person: string | null = null;
   if (assignee === 'me') person = actor.email;
   else if (assignee !== undefined && assignee !== 'unassigned') person = assignee.email;
@@ -48,12 +55,12 @@ export function planList(mailboxId: string, actor: Actor, filters: ListFilters):
 
   if (person !== null) {
     if (status === 'unassigned') return { kind: 'empty' };
-    if (status === undefined) return { kind: 'query', plan: { index: 'GSI4', partition: indexKeys.mailboxAssignee(mailboxId, person) } };
+    if (status === undefined) return { kind: 'query', plan: { index: 'GSI4', partition: indexKeys.mailboxAssignee(mailboxId, person, shelf) } };
     if (status === 'closed') {
       return {
         kind: 'query',
         plan: {
-          index: 'GSI4', partition: indexKeys.mailboxAssignee(mailboxId, person),
+          index: 'GSI4', partition: indexKeys.mailboxAssignee(mailboxId, person, shelf),
           filter: { expression: '#status = :status', names: byStatus, values: { ':status': status } },
         },
       };
@@ -61,24 +68,24 @@ export function planList(mailboxId: string, actor: Actor, filters: ListFilters):
     return {
       kind: 'query',
       plan: {
-        index: 'GSI2', partition: indexKeys.mailboxStatus(mailboxId, status),
+        index: 'GSI2', partition: indexKeys.mailboxStatus(mailboxId, status, shelf),
         filter: { expression: '#assignee = :assignee', names: { '#assignee': 'assignee' }, values: { ':assignee': person } },
       },
     };
   }
 
   if (assignee === 'unassigned') {
-    if (status === undefined || status === 'unassigned') return { kind: 'query', plan: { index: 'GSI2', partition: indexKeys.mailboxStatus(mailboxId, 'unassigned') } };
+    if (status === undefined || status === 'unassigned') return { kind: 'query', plan: { index: 'GSI2', partition: indexKeys.mailboxStatus(mailboxId, 'unassigned', shelf) } };
     if (status !== 'closed') return { kind: 'empty' };
     return {
       kind: 'query',
       plan: {
-        index: 'GSI2', partition: indexKeys.mailboxStatus(mailboxId, 'closed'),
+        index: 'GSI2', partition: indexKeys.mailboxStatus(mailboxId, 'closed', shelf),
         filter: { expression: 'attribute_not_exists(#assignee) OR #assignee = :none', names: { '#assignee': 'assignee' }, values: { ':none': null } },
       },
     };
   }
 
-  if (status !== undefined) return { kind: 'query', plan: { index: 'GSI2', partition: indexKeys.mailboxStatus(mailboxId, status) } };
-  return { kind: 'query', plan: { index: 'GSI1', partition: indexKeys.mailboxConversations(mailboxId) } };
+  if (status !== undefined) return { kind: 'query', plan: { index: 'GSI2', partition: indexKeys.mailboxStatus(mailboxId, status, shelf) } };
+  return { kind: 'query', plan: { index: 'GSI1', partition: indexKeys.mailboxConversations(mailboxId, shelf) } };
 }

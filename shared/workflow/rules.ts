@@ -34,6 +34,12 @@ export interface WorkflowState {
   assignee: string | null;
   labels: string[];
   isNew: boolean;
+  /** Out of the default lists until unarchived (or a customer writes again); absent means false. */
+  archived?: boolean;
+  /** Out of the default lists until then (or a customer reply); absent means not snoozed. */
+  snoozedUntil?: string | null;
+  /** Follow-up reminder time; a customer message cancels it. */
+  followUpAt?: string | null;
 }
 
 export type Action =
@@ -49,7 +55,17 @@ export type Action =
     expectedAssignee?: string | null;
   }
   | { kind: 'status'; status: ConversationStatus }
-  | { kind: 'labels'; add: string[]; remove: string[] };
+  | { kind: 'labels'; add: string[]; remove: string[] }
+  | { kind: 'archive' }
+  | { kind: 'unarchive' }
+  /** Snooze until `until` (ISO time, in the future); `null` wakes it now. */
+  | { kind: 'snooze'; until: string | null }
+  /** Remind at `at` (ISO time, in the future) unless the customer writes first; `null` cancels. */
+  | { kind: 'follow_up'; at: string | null }
+  /** A timer fired (system actor): ends the snooze, or clears the due reminder. */
+  | { kind: 'timer'; timer: TimerKind; setBy: string | null };
+
+export type TimerKind = 'snooze' | 'follow_up';
 
 /** What a change did, one fact per kind; each becomes a history entry and an event. */
 export type Fact =
@@ -57,7 +73,14 @@ export type Fact =
   | { kind: 'unassigned'; previousAssignee: string; message: string | null }
   | { kind: 'status_changed'; from: ConversationStatus; to: ConversationStatus }
   | { kind: 'labelled'; labels: string[] }
-  | { kind: 'unlabelled'; labels: string[] };
+  | { kind: 'unlabelled'; labels: string[] }
+  | { kind: 'archived' }
+  | { kind: 'unarchived' }
+  | { kind: 'snoozed'; until: string }
+  | { kind: 'unsnoozed' }
+  | { kind: 'follow_up_set'; remindAt: string }
+  | { kind: 'follow_up_cancelled' }
+  | { kind: 'timer_fired'; timer: TimerKind; dueAt: string; setBy: string | null };
 
 export type FactKind = Fact['kind'];
 
@@ -79,7 +102,12 @@ export type Decision =
 /** What `decide` needs to know beyond the conversation: the role the target assignee holds in its mailbox. */
 export interface DecisionContext {
   assigneeRole?: MailboxRole | null;
+  /** The time of the decision (timers must be in the future). */
+  now?: Date;
 }
+
+/** Longest snooze or reminder: EventBridge Scheduler accepts any date, a year keeps it meaningful. */
+export const MAX_TIMER_MS = 366 * 24 * 3600 * 1000;
 
 /**
  * Dispatchers and admins see every conversation of their mailbox; an agent only those assigned
@@ -104,6 +132,11 @@ export function decide(state: WorkflowState, action: Action, actor: Actor, conte
     case 'assign': return decideAssign(state, action, actor, context);
     case 'status': return decideStatus(state, action.status);
     case 'labels': return decideLabels(state, action.add, action.remove);
+    case 'archive': return decideArchived(state, true);
+    case 'unarchive': return decideArchived(state, false);
+    case 'snooze': return decideSnooze(state, action.until, context.now ?? new Date());
+    case 'follow_up': return decideFollowUp(state, action.at, context.now ?? new Date());
+    case 'timer': return decideTimer(state, action.timer, action.setBy);
   }
 }
 
@@ -144,6 +177,65 @@ function decideStatus(state: WorkflowState, status: ConversationStatus): Decisio
     next: { ...state, status, isNew: false },
     facts: [{ kind: 'status_changed', from: state.status, to: status }],
   };
+}
+
+/**
+ * Archiving keeps status, assignee and labels: it only takes the conversation out of the default
+ * lists. Anyone who sees the conversation may archive it (an agent their own), like closing it.
+ */
+function decideArchived(state: WorkflowState, archived: boolean): Decision {
+  if ((state.archived ?? false) === archived) return { kind: 'unchanged' };
+  return { kind: 'change', next: { ...state, archived }, facts: [{ kind: archived ? 'archived' : 'unarchived' }] };
+}
+
+function futureTime(value: string, now: Date, field: string): Refusal | null {
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) return { code: 'invalid', reason: 'Not a time.', field };
+  if (at <= now.getTime()) return { code: 'invalid', reason: 'The time must be in the future.', field };
+  if (at - now.getTime() > MAX_TIMER_MS) return { code: 'invalid', reason: 'The time must be within a year.', field };
+  return null;
+}
+
+/** Snoozing keeps status, assignee and labels, like archiving; snoozing again moves the time. */
+function decideSnooze(state: WorkflowState, until: string | null, now: Date): Decision {
+  const current = state.snoozedUntil ?? null;
+  if (until === null) {
+    if (current === null) return { kind: 'unchanged' };
+    return { kind: 'change', next: { ...state, snoozedUntil: null }, facts: [{ kind: 'unsnoozed' }] };
+  }
+  const refusal = futureTime(until, now, 'body.until');
+  if (refusal) return refuse(refusal);
+  const normalized = new Date(until).toISOString();
+  if (normalized === current) return { kind: 'unchanged' };
+  return { kind: 'change', next: { ...state, snoozedUntil: normalized }, facts: [{ kind: 'snoozed', until: normalized }] };
+}
+
+function decideFollowUp(state: WorkflowState, at: string | null, now: Date): Decision {
+  const current = state.followUpAt ?? null;
+  if (at === null) {
+    if (current === null) return { kind: 'unchanged' };
+    return { kind: 'change', next: { ...state, followUpAt: null }, facts: [{ kind: 'follow_up_cancelled' }] };
+  }
+  const refusal = futureTime(at, now, 'body.at');
+  if (refusal) return refuse(refusal);
+  const normalized = new Date(at).toISOString();
+  if (normalized === current) return { kind: 'unchanged' };
+  return { kind: 'change', next: { ...state, followUpAt: normalized }, facts: [{ kind: 'follow_up_set', remindAt: normalized }] };
+}
+
+/**
+ * A timer that still applies (the caller checked its token) ends the snooze, or clears the due
+ * reminder; one that no longer does is no change.
+ */
+function decideTimer(state: WorkflowState, timer: TimerKind, setBy: string | null): Decision {
+  if (timer === 'snooze') {
+    const at = state.snoozedUntil ?? null;
+    if (at === null) return { kind: 'unchanged' };
+    return { kind: 'change', next: { ...state, snoozedUntil: null }, facts: [{ kind: 'timer_fired', timer, dueAt: at, setBy }, { kind: 'unsnoozed' }] };
+  }
+  const at = state.followUpAt ?? null;
+  if (at === null) return { kind: 'unchanged' };
+  return { kind: 'change', next: { ...state, followUpAt: null }, facts: [{ kind: 'timer_fired', timer, dueAt: at, setBy }] };
 }
 
 /** Trims and collapses whitespace; labels compare exactly after that. */

@@ -22,7 +22,8 @@ afterAll(async () => {
 });
 
 type Fixture = 'unassigned' | 'julien' | 'alex' | 'personal';
-type ActionName = 'open' | 'history' | 'read' | 'unread' | 'close' | 'label' | 'assign-julien' | 'assign-alex' | 'unassign';
+type ActionName = 'open' | 'history' | 'read' | 'unread' | 'close' | 'label' | 'assign-julien' | 'assign-alex' | 'unassign'
+  | 'archive' | 'unarchive' | 'note' | 'notes' | 'snooze' | 'follow-up';
 
 const actions: Record<ActionName, { method: string; path: (id: string) => string; body?: unknown }> = {
   open: { method: 'GET', path: (id) => `/api/conversations/${id}` },
@@ -34,6 +35,12 @@ const actions: Record<ActionName, { method: string; path: (id: string) => string
   'assign-julien': { method: 'POST', path: (id) => `/api/conversations/${id}/assign`, body: { assignee: 'julien@acme.test' } },
   'assign-alex': { method: 'POST', path: (id) => `/api/conversations/${id}/assign`, body: { assignee: 'alex@acme.test' } },
   unassign: { method: 'POST', path: (id) => `/api/conversations/${id}/assign`, body: { assignee: null } },
+  archive: { method: 'POST', path: (id) => `/api/conversations/${id}/archive` },
+  unarchive: { method: 'POST', path: (id) => `/api/conversations/${id}/unarchive` },
+  note: { method: 'POST', path: (id) => `/api/conversations/${id}/notes`, body: { body: 'Vu avec le transporteur.' } },
+  notes: { method: 'GET', path: (id) => `/api/conversations/${id}/notes` },
+  snooze: { method: 'POST', path: (id) => `/api/conversations/${id}/snooze`, body: { until: '2026-11-21T08:00:00.000Z' } },
+  'follow-up': { method: 'POST', path: (id) => `/api/conversations/${id}/follow-up`, body: { at: '2026-11-21T08:00:00.000Z' } },
 };
 
 const fixtures: Record<Fixture, { mailboxId: string; assignee: string | null }> = {
@@ -43,8 +50,13 @@ const fixtures: Record<Fixture, { mailboxId: string; assignee: string | null }> 
   personal: { mailboxId: 'alex', assignee: null },
 };
 
-/** Expected status for (caller, fixture, action). */
+/** Expected status for (caller, fixture, action); an accepted note answers 201 Created. */
 function expected(caller: string, fixture: Fixture, action: ActionName): number {
+  const status = access(caller, fixture, action);
+  return action === 'note' && status === 200 ? 201 : status;
+}
+
+function access(caller: string, fixture: Fixture, action: ActionName): number {
   const { assignee } = fixtures[fixture];
   if (fixture === 'personal') {
     if (caller !== 'alex@acme.test') return 404;
