@@ -6,6 +6,8 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type * as z from 'zod';
 import type * as api from '../../shared/api/schemas.js';
+import type { outboxItemSchema } from '../../shared/api/routes-outbox-spec.js';
+import type { OutboxStatus as ModelOutboxStatus } from '../../shared/outbox/status.js';
 import type { ConversationStatus as ModelStatus } from '../../shared/model/types.js';
 import type * as web from '../../web/src/api/types.js';
 
@@ -39,5 +41,12 @@ describe('web/src/api/types.ts matches the API schemas', () => {
   it('history entries', () => {
     expectTypeOf<web.HistoryEntry['kind']>().toEqualTypeOf<Api<typeof api.historyEntrySchema>['kind']>();
     expectTypeOf<keyof web.HistoryPage>().toEqualTypeOf<keyof Api<typeof api.historySchema>>();
+  });
+
+  it('outgoing messages', () => {
+    expectTypeOf<web.OutboxStatus>().toEqualTypeOf<ModelOutboxStatus>();
+    type Item = Api<typeof outboxItemSchema>;
+    expectTypeOf<Flat<Omit<web.OutboxItem, 'status'>>>().toEqualTypeOf<Flat<Omit<Item, 'status'>>>();
+    expectTypeOf<web.OutboxItem['status']>().toMatchTypeOf<Item['status']>();
   });
 });

@@ -12,6 +12,7 @@ import { I18nProvider, languageOf, pickLanguage, storeLanguage, storedLanguage, 
 import type { MessageKey } from './i18n/messages';
 import { describeError } from './lib/errors';
 import { mailboxPath, navigate, parseRoute, useLocation, type Route } from './lib/router';
+import { lazyComponent } from './lib/lazy';
 import { useShortcuts } from './lib/shortcuts';
 import { Inbox } from './screens/inbox';
 import { SignIn } from './screens/sign-in';
@@ -125,6 +126,12 @@ export function App() {
   );
 }
 
+/** The outbox screen, loaded when first opened. */
+const LazyOutbox = lazyComponent(
+  () => import('./screens/outbox').then((module) => module.OutboxScreen),
+  (retry) => (retry ? <LoadFailed onRetry={retry} /> : <Loading />),
+);
+
 function SignInWithNotice(props: { notice: MessageKey | null; onSignedIn: (session: Session) => void }) {
   const { t } = useI18n();
   return <SignIn provider={localProvider} notice={props.notice ? t(props.notice) : null} onSignedIn={props.onSignedIn} />;
@@ -133,6 +140,11 @@ function SignInWithNotice(props: { notice: MessageKey | null; onSignedIn: (sessi
 function Loading() {
   const { t } = useI18n();
   return <p class="muted" aria-busy="true">{t('app.loading')}</p>;
+}
+
+function LoadFailed(props: { onRetry: () => void }) {
+  const { t } = useI18n();
+  return <div class="page-message"><ErrorNote error={{ message: t('app.loadFailed'), detail: null }} onRetry={props.onRetry} /></div>;
 }
 
 function MeError(props: { error: unknown; onRetry: () => void }) {
@@ -144,7 +156,7 @@ function Shell(props: { me: Me; route: Route; api: ReturnType<typeof createApiCl
   const i18n = useI18n();
   const { t } = i18n;
   const { me, route } = props;
-  const currentId = route.name === 'mailbox' ? route.mailboxId : null;
+  const currentId = route.name === 'mailbox' || route.name === 'outbox' ? route.mailboxId : null;
   const mailbox = currentId === null ? undefined : me.mailboxes.find((m) => m.mailboxId === currentId);
 
   let content;
@@ -162,7 +174,9 @@ function Shell(props: { me: Me; route: Route; api: ReturnType<typeof createApiCl
         paused={props.helpOpen}
       />
     );
-  } else if (route.name === 'mailbox') {
+  } else if (route.name === 'outbox' && mailbox) {
+    content = <LazyOutbox key={mailbox.mailboxId} api={props.api} mailbox={mailbox} />;
+  } else if (route.name === 'mailbox' || route.name === 'outbox') {
     content = <div class="page-message"><ErrorNote error={{ message: t('mailbox.notMember'), detail: null }} /></div>;
   } else if (route.name === 'not-found') {
     content = <div class="page-message"><ErrorNote error={{ message: t('error.notFound'), detail: null }} /></div>;
@@ -172,7 +186,7 @@ function Shell(props: { me: Me; route: Route; api: ReturnType<typeof createApiCl
 
   return (
     <div class="shell">
-      <MailboxNav mailboxes={me.mailboxes} currentId={currentId} />
+      <MailboxNav mailboxes={me.mailboxes} currentId={currentId} outbox={route.name === 'outbox'} />
       <main id="main" class="shell__main" tabIndex={-1}>
         {content}
       </main>

@@ -4,6 +4,7 @@
  */
 import type { Page } from 'playwright-core';
 import { ensureWebBuilt } from '../../../web/scripts/ensure-built.js';
+import type { LocalStackOptions } from '../../../infra/local/stack.js';
 import { startTestStack, type LocalStack } from '../../support/local-stack.js';
 import { launchChromium, type Chromium } from './chromium.js';
 
@@ -18,10 +19,10 @@ export interface WebHarness {
   close(): Promise<void>;
 }
 
-/** Builds the app if needed, then starts an in-memory stack and Chromium. */
-export async function startWebHarness(options: { locale?: string } = {}): Promise<WebHarness> {
+/** Builds the app if needed, then starts an in-memory stack (with `stack` overrides) and Chromium. */
+export async function startWebHarness(options: { locale?: string; stack?: LocalStackOptions } = {}): Promise<WebHarness> {
   await ensureWebBuilt({ quiet: true });
-  const stack = await startTestStack();
+  const stack = await startTestStack(options.stack);
   let chromium: Chromium;
   try {
     chromium = await launchChromium(options.locale !== undefined ? { locale: options.locale } : {});

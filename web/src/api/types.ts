@@ -54,6 +54,8 @@ export interface ConversationSummary {
   lastActivityAt: string;
   /** Sent back as `If-Match` with a change (optimistic concurrency). */
   version: number;
+  /** Out of the default lists; new inbound mail unarchives. */
+  archived: boolean;
 }
 
 export interface ConversationPage {
@@ -96,7 +98,24 @@ export interface Message {
     recipients: { recipient: string; action: string; status: string | null; diagnostic: string | null }[];
   } | null;
   readReport: { originalMessageId: string | null; finalRecipient: string | null; disposition: string } | null;
+  /** Outbound messages: where the outbox stands (null for received mail). */
+  sendStatus: OutboxStatus | null;
+  /** Outbound messages: the outbox's last failure. */
+  lastError: string | null;
+  /** Outbound messages: delivery per To and Cc recipient (empty for received mail). */
+  recipients: RecipientDelivery[];
+  /** Outbound messages: the first read receipt (MDN) that came back. */
+  readReceipt: { at: string; disposition: string } | null;
   rawUrl: string;
+}
+
+export interface RecipientDelivery {
+  address: string;
+  status: RecipientDeliveryStatus;
+  /** The remote server's answer or the provider's reason. */
+  diagnostic: string | null;
+  /** Null while pending. */
+  at: string | null;
 }
 
 export interface ConversationDetail {
@@ -132,9 +151,78 @@ export type HistoryEntry =
   | (HistoryBase & { kind: 'assigned'; actor: string; version: number; assignee: string; previousAssignee: string | null; message: string | null })
   | (HistoryBase & { kind: 'unassigned'; actor: string; version: number; previousAssignee: string; message: string | null })
   | (HistoryBase & { kind: 'status_changed'; actor: string; version: number; from: string; to: string })
-  | (HistoryBase & { kind: 'labelled' | 'unlabelled'; actor: string; version: number; labels: string[] });
+  | (HistoryBase & { kind: 'labelled' | 'unlabelled'; actor: string; version: number; labels: string[] })
+  | (HistoryBase & { kind: 'archived' | 'unarchived' | 'unsnoozed' | 'follow_up_cancelled'; actor: string; version: number })
+  | (HistoryBase & { kind: 'snoozed'; actor: string; version: number; until: string })
+  | (HistoryBase & { kind: 'follow_up_set'; actor: string; version: number; remindAt: string })
+  | (HistoryBase & { kind: 'timer_fired'; actor: string; version: number; timer: 'snooze' | 'follow_up'; dueAt: string; setBy: string | null })
+  | (HistoryBase & { kind: 'note_added'; actor: string; version: null; noteId: string; mentions: string[] });
 
 export interface HistoryPage {
   items: HistoryEntry[];
   nextCursor: string | null;
+}
+
+/** An outgoing message's send state (`shared/outbox/README.md`). */
+export type OutboxStatus = 'queued' | 'sending' | 'retry_pending' | 'failed' | 'connector_disabled' | 'sent' | 'cancelled';
+
+/** An outgoing message as the outbox routes show it (`shared/api/routes-outbox-spec.ts`). */
+export interface OutboxItem {
+  messageKey: string;
+  messageId: string;
+  mailboxId: string;
+  conversationId: string;
+  status: OutboxStatus;
+  subject: string;
+  to: MailAddress[];
+  cc: MailAddress[];
+  /** Only shown to the author, admins and dispatchers. */
+  bcc: MailAddress[];
+  importance: Importance;
+  readReceiptRequested: boolean;
+  connector: string;
+  composedBy: string;
+  createdAt: string;
+  sendAt: string | null;
+  attempts: number;
+  maxAttempts: number;
+  lastAttemptAt: string | null;
+  /** When the sender picks it up next: the end of the undo window for a new message. */
+  nextAttemptAt: string | null;
+  firstFailureAt: string | null;
+  lastError: string | null;
+  providerMessageId: string | null;
+  sentAt: string | null;
+  attachmentCount: number;
+  /** Still queued or waiting for a retry: cancel can stop it. */
+  cancellable: boolean;
+  rawUrl: string;
+}
+
+export type Importance = 'high' | 'normal' | 'low';
+
+export interface OutboxPage {
+  items: OutboxItem[];
+  nextCursor: string | null;
+}
+
+/** Answer of compose and reply: the queued message; `created` false when an idempotency key matched. */
+export interface ComposeResult {
+  message: OutboxItem;
+  created: boolean;
+}
+
+export type ReplyKind = 'reply' | 'reply-all' | 'forward';
+
+export type RecipientDeliveryStatus = 'pending' | 'delivered' | 'bounced' | 'complained' | 'delayed' | 'rejected';
+
+/**
+ * What the app shows of an outbound message's sending. Every field is optional: a server that
+ * does not send them yet leaves them out, and the app then asks `GET /api/outbox/{messageKey}`.
+ */
+export interface MessageSendState {
+  sendStatus?: OutboxStatus;
+  lastError?: string | null;
+  recipients?: RecipientDelivery[];
+  readReceipt?: { at: string; disposition: string } | null;
 }

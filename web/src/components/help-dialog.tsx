@@ -9,6 +9,12 @@ const SHORTCUTS: { keys: (string | MessageKey)[]; action: MessageKey }[] = [
   { keys: ['shortcuts.key.enter', 'o'], action: 'shortcuts.open' },
   { keys: ['shortcuts.key.escape', 'u'], action: 'shortcuts.back' },
   { keys: ['r'], action: 'shortcuts.refresh' },
+  { keys: ['c'], action: 'shortcuts.compose' },
+  { keys: ['shortcuts.key.shiftR'], action: 'shortcuts.reply' },
+  { keys: ['a'], action: 'shortcuts.replyAll' },
+  { keys: ['f'], action: 'shortcuts.forward' },
+  { keys: ['shortcuts.key.ctrlEnter'], action: 'shortcuts.send' },
+  { keys: ['shortcuts.key.escape'], action: 'shortcuts.closeComposer' },
   { keys: ['?'], action: 'shortcuts.help' },
 ];
 

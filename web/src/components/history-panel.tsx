@@ -17,6 +17,14 @@ function describe(entry: HistoryEntry, i18n: I18n): string {
     case 'status_changed': return t('history.status_changed', { actor: entry.actor, from: status(entry.from), to: status(entry.to) });
     case 'labelled': return t('history.labelled', { actor: entry.actor, labels: entry.labels.join(', ') });
     case 'unlabelled': return t('history.unlabelled', { actor: entry.actor, labels: entry.labels.join(', ') });
+    case 'archived': return t('history.archived', { actor: entry.actor });
+    case 'unarchived': return t('history.unarchived', { actor: entry.actor });
+    case 'note_added': return t('history.note_added', { actor: entry.actor });
+    case 'snoozed': return t('history.snoozed', { actor: entry.actor, until: i18n.formatFullDate(entry.until) });
+    case 'unsnoozed': return t('history.unsnoozed', { actor: entry.actor });
+    case 'follow_up_set': return t('history.follow_up_set', { actor: entry.actor, when: i18n.formatFullDate(entry.remindAt) });
+    case 'follow_up_cancelled': return t('history.follow_up_cancelled', { actor: entry.actor });
+    case 'timer_fired': return t(entry.timer === 'snooze' ? 'history.snoozeEnded' : 'history.followUpDue');
   }
 }
 

@@ -1,16 +1,17 @@
 /** The mailbox switcher: the user's mailboxes, primary first (the API's order), with their role. */
 import type { Mailbox } from '../api/types';
 import { useI18n } from '../i18n/i18n';
-import { mailboxPath, onLinkClick } from '../lib/router';
+import { mailboxPath, onLinkClick, outboxPath } from '../lib/router';
 
-export function MailboxNav(props: { mailboxes: Mailbox[]; currentId: string | null }) {
+export function MailboxNav(props: { mailboxes: Mailbox[]; currentId: string | null; outbox: boolean }) {
   const { t } = useI18n();
   return (
     <nav class="sidebar" aria-labelledby="mailboxes-heading">
       <h2 id="mailboxes-heading" class="sidebar__heading">{t('app.mainNavigation')}</h2>
       <ul class="mailbox-list">
         {props.mailboxes.map((mailbox) => {
-          const current = mailbox.mailboxId === props.currentId;
+          const here = mailbox.mailboxId === props.currentId;
+          const current = here && !props.outbox;
           return (
             <li key={mailbox.mailboxId}>
               <a
@@ -27,6 +28,15 @@ export function MailboxNav(props: { mailboxes: Mailbox[]; currentId: string | nu
                   {t(mailbox.kind === 'shared' ? 'mailbox.shared' : 'mailbox.personal')} · {t(`role.${mailbox.role}`)}
                 </span>
                 <span class="mailbox-link__address">{mailbox.addresses[0]}</span>
+              </a>
+              <a
+                class={`mailbox-sublink${here && props.outbox ? ' mailbox-link--current' : ''}`}
+                href={outboxPath(mailbox.mailboxId)}
+                aria-current={here && props.outbox ? 'page' : undefined}
+                aria-label={t('outbox.navLabel', { mailbox: mailbox.name })}
+                onClick={onLinkClick}
+              >
+                {t('outbox.nav')}
               </a>
             </li>
           );

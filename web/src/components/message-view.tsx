@@ -1,11 +1,43 @@
 /** One message of a conversation: who, when, warnings, body, attachments, threading, original. */
 import type { ApiClient } from '../api/client';
-import type { MailAddress, Message } from '../api/types';
+import type { MailAddress, Message, MessageSendState } from '../api/types';
 import { useI18n } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/messages';
 import { FlagBadges } from './badges';
 import { DownloadButton } from './download-button';
 import { MessageFrame } from './message-frame';
+import { DeliveryBadge, OutboxStatusBadge } from './outbox-badge';
+
+/** Where an outbound message stands: its send status, last failure, each recipient, read receipt. */
+function SendStateView(props: { state: MessageSendState; idBase: string }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { state } = props;
+  if (state.sendStatus === undefined && state.recipients === undefined && !state.readReceipt) return null;
+  return (
+    <div class="send-state" aria-labelledby={`${props.idBase}-send`}>
+      <p id={`${props.idBase}-send`}>
+        <strong>{t('conversation.sendStatus')} </strong>
+        {state.sendStatus ? <OutboxStatusBadge status={state.sendStatus} /> : null}
+      </p>
+      {state.lastError ? <p class="send-state__error">{t('conversation.lastError', { error: state.lastError })}</p> : null}
+      {state.recipients && state.recipients.length > 0 ? (
+        <ul class="send-state__recipients" aria-label={t('conversation.deliveryPerRecipient')}>
+          {state.recipients.map((r) => (
+            <li key={r.address}>
+              {r.address} <DeliveryBadge status={r.status} />
+              {r.at ? <span class="muted"> · {i18n.formatFullDate(r.at)}</span> : null}
+              {r.diagnostic ? <span class="muted"> – {r.diagnostic}</span> : null}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {state.readReceipt ? (
+        <p>{t('conversation.readReceiptAt', { when: i18n.formatFullDate(state.readReceipt.at), disposition: state.readReceipt.disposition })}</p>
+      ) : null}
+    </div>
+  );
+}
 
 function formatAddress(address: MailAddress): string {
   return address.name ? `${address.name} <${address.address}>` : address.address;
@@ -21,7 +53,7 @@ function AddressLine(props: { label: string; addresses: MailAddress[] }) {
   );
 }
 
-export function MessageView(props: { api: ApiClient; message: Message; index: number }) {
+export function MessageView(props: { api: ApiClient; message: Message; index: number; sendState?: MessageSendState }) {
   const i18n = useI18n();
   const { t } = i18n;
   const { message } = props;
@@ -50,6 +82,8 @@ export function MessageView(props: { api: ApiClient; message: Message; index: nu
         ) : null}
         {message.autoReplyReason ? <p class="hint">{t('conversation.autoReply', { reason: message.autoReplyReason })}</p> : null}
       </header>
+
+      {message.direction === 'outbound' && props.sendState ? <SendStateView state={props.sendState} idBase={idBase} /> : null}
 
       {message.deliveryReport ? (
         <div class="message__report">

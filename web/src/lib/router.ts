@@ -8,12 +8,15 @@ export type Route =
   | { name: 'sign-in'; next: string | null }
   | { name: 'home' }
   | { name: 'mailbox'; mailboxId: string; conversationId: string | null; status: string | null }
+  | { name: 'outbox'; mailboxId: string }
   | { name: 'not-found' };
 
 export function parseRoute(pathname: string, search: string): Route {
   const params = new URLSearchParams(search);
   if (pathname === '/sign-in') return { name: 'sign-in', next: params.get('next') };
   if (pathname === '/' || pathname === '') return { name: 'home' };
+  const outbox = /^\/mailboxes\/([^/]+)\/outbox\/?$/.exec(pathname);
+  if (outbox) return { name: 'outbox', mailboxId: decodeURIComponent(outbox[1]!) };
   const match = /^\/mailboxes\/([^/]+)(?:\/conversations\/([^/]+))?\/?$/.exec(pathname);
   if (match) {
     return {
@@ -31,6 +34,10 @@ export function mailboxPath(mailboxId: string, options: { conversationId?: strin
   if (options.conversationId) path += `/conversations/${encodeURIComponent(options.conversationId)}`;
   if (options.status) path += `?status=${encodeURIComponent(options.status)}`;
   return path;
+}
+
+export function outboxPath(mailboxId: string): string {
+  return `/mailboxes/${encodeURIComponent(mailboxId)}/outbox`;
 }
 
 const listeners = new Set<() => void>();

@@ -1,7 +1,8 @@
 /** The reading pane: one conversation, its facts and its messages in order. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient } from '../api/client';
-import type { ConversationDetail, ConversationSummary, MailboxRole } from '../api/types';
+import type { ConversationDetail, ConversationSummary, Mailbox, MailboxRole, MailAddress, Message, MessageSendState, OutboxItem, OutboxStatus, ReplyKind } from '../api/types';
+import type { ComposeContext } from '../components/composer';
 import { FlagBadges, LabelBadge, StatusBadge } from '../components/badges';
 import { ConversationActions } from '../components/conversation-actions';
 import { HistoryPanel } from '../components/history-panel';
@@ -10,6 +11,74 @@ import { MessageView } from '../components/message-view';
 import { useI18n } from '../i18n/i18n';
 import { describeError } from '../lib/errors';
 import { onLinkClick } from '../lib/router';
+
+export type ReplyRequest = ReplyKind;
+
+/** Statuses after which an outgoing message no longer changes by itself. */
+const SETTLED: OutboxStatus[] = ['sent', 'failed', 'connector_disabled', 'cancelled'];
+
+/** `support+mr-x@acme.test` -> `support@acme.test`, to recognise the mailbox's own addresses. */
+function baseAddress(address: string): string {
+  return address.toLowerCase().replace(/\+[^@]*@/, '@');
+}
+
+function formatChip(address: MailAddress): string {
+  return address.name ? `${address.name} <${address.address}>` : address.address;
+}
+
+/** Who a reply goes to by default: the sender (Reply-To first); for reply-all, the others too. */
+export function replyContext(kind: ReplyKind, mailbox: Mailbox, conversationId: string, subject: string, messages: Message[]): ComposeContext | null {
+  const answered = [...messages].reverse().find((m) => m.direction === 'inbound') ?? messages[messages.length - 1];
+  if (!answered) return null;
+  const own = new Set(mailbox.addresses.map(baseAddress));
+  const seen = new Set<string>();
+  const keep = (list: MailAddress[]): string[] => list.filter((a) => {
+    const key = baseAddress(a.address);
+    if (own.has(key) || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  }).map(formatChip);
+  const sender = answered.direction === 'outbound' ? answered.to : answered.replyTo.length > 0 ? answered.replyTo : answered.from ? [answered.from] : [];
+  const to = kind === 'forward' ? [] : keep(sender);
+  const cc = kind === 'reply-all' ? keep([...answered.to, ...answered.cc]) : [];
+  return { kind, mailbox, conversationId, messageKey: answered.messageKey, subject: answered.subject || subject, to, cc };
+}
+
+/**
+ * The send state of each outbound message: from the conversation's own fields when the API sends
+ * them, else from the outbox route; followed every 2 s until it settles.
+ */
+function useSendStates(api: ApiClient, messages: Message[] | undefined): Record<string, MessageSendState> {
+  const [states, setStates] = useState<Record<string, MessageSendState>>({});
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    if (!messages) return;
+    // Older servers leave `sendStatus` out; null on an outbound message means the same.
+    const outbound = messages.filter((m) => m.direction === 'outbound' && (m.sendStatus ?? null) === null);
+    const open = outbound.filter((m) => {
+      const known = states[m.messageKey];
+      return known === undefined || (known.sendStatus !== undefined && !SETTLED.includes(known.sendStatus));
+    });
+    if (open.length === 0) return;
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      void Promise.all(open.map((m) => api.get<{ message: OutboxItem }>(`/api/outbox/${encodeURIComponent(m.messageKey)}`, { signal: controller.signal }).then(
+        (loaded): [string, MessageSendState] => [m.messageKey, { sendStatus: loaded.message.status, lastError: loaded.message.lastError }],
+        // Not in the outbox (or not visible to the caller): nothing to show, stop asking.
+        (): [string, MessageSendState] => [m.messageKey, {}],
+      ))).then((pairs) => {
+        if (controller.signal.aborted) return;
+        setStates((current) => ({ ...current, ...Object.fromEntries(pairs) }));
+        setTick((n) => n + 1);
+      });
+    }, tick === 0 ? 0 : 2_000);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+  }, [messages, tick]);
+  return states;
+}
 
 export interface ConversationViewProps {
   api: ApiClient;
@@ -25,6 +94,12 @@ export interface ConversationViewProps {
   onGone?: () => void;
   role: MailboxRole;
   me: string;
+  mailbox: Mailbox;
+  /** Bumped by the parent after a send from this conversation: reload. */
+  reload: number;
+  onReply: (context: ComposeContext) => void;
+  /** Filled with the reply action while a conversation is shown (keyboard shortcuts). */
+  replyRequest: { current: ((kind: ReplyKind) => void) | null };
 }
 
 export function ConversationView(props: ConversationViewProps) {
@@ -39,6 +114,11 @@ export function ConversationView(props: ConversationViewProps) {
   const heading = useRef<HTMLHeadingElement>(null);
   const shownId = detail?.conversation.conversationId;
   const seenVersion = useRef(props.version);
+  const sendStates = useSendStates(props.api, detail?.messages);
+
+  useEffect(() => {
+    if (props.reload > 0) setAttempt((n) => n + 1);
+  }, [props.reload]);
 
   // New activity seen by the list's polling: load again (not when the version first becomes known).
   useEffect(() => {
@@ -107,10 +187,23 @@ export function ConversationView(props: ConversationViewProps) {
   }
 
   const { conversation, messages } = detail;
+  const mayReply = props.role !== 'agent' || conversation.assignee === props.me;
+  const reply = (kind: ReplyKind): void => {
+    const context = mayReply ? replyContext(kind, props.mailbox, conversation.conversationId, conversation.subject, messages) : null;
+    if (context) props.onReply(context);
+  };
+  props.replyRequest.current = reply;
   return (
     <div class="reading">
       <div class="reading__toolbar">
         {back}
+        {mayReply ? (
+          <div class="reply-buttons" role="group" aria-label={t('composer.replyGroup')}>
+            <button type="button" class="button button--small" onClick={() => reply('reply')} aria-keyshortcuts="Shift+R">{t('composer.reply')}</button>
+            <button type="button" class="button button--small" onClick={() => reply('reply-all')} aria-keyshortcuts="a">{t('composer.replyAll')}</button>
+            <button type="button" class="button button--small" onClick={() => reply('forward')} aria-keyshortcuts="f">{t('composer.forward')}</button>
+          </div>
+        ) : null}
       </div>
       <ConversationActions
         api={props.api}
@@ -156,10 +249,23 @@ export function ConversationView(props: ConversationViewProps) {
       <ol class="messages" aria-label={t('conversation.messagesHeading')}>
         {messages.map((message, index) => (
           <li key={message.messageKey}>
-            <MessageView api={props.api} message={message} index={index} />
+            <MessageView api={props.api} message={message} index={index} sendState={{ ...sendStates[message.messageKey], ...pickSendState(message) }} />
           </li>
         ))}
       </ol>
     </div>
   );
+}
+
+/** The send-state fields the conversation route sends (when it does): absent ones stay absent. */
+function pickSendState(message: Message): MessageSendState {
+  const m = message as Partial<Message>;
+  const picked: MessageSendState = {};
+  if (m.sendStatus != null) {
+    picked.sendStatus = m.sendStatus;
+    picked.lastError = m.lastError ?? null;
+  }
+  if (Array.isArray(m.recipients) && m.recipients.length > 0) picked.recipients = m.recipients;
+  if (m.readReceipt) picked.readReceipt = m.readReceipt;
+  return picked;
 }

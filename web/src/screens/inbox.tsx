@@ -4,16 +4,20 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient } from '../api/client';
-import type { ConversationStatus, Mailbox } from '../api/types';
+import type { ConversationStatus, Mailbox, OutboxItem } from '../api/types';
+import type { ComposeContext } from '../components/composer';
+import { ComposerPanel } from '../components/composer-panel';
 import { ConversationList } from '../components/conversation-list';
+import { SendToast } from '../components/send-toast';
 import { ErrorNote } from '../components/error-note';
 import { useI18n } from '../i18n/i18n';
 import { describeError } from '../lib/errors';
 import { usePolling } from '../lib/polling';
+import { saveDraft, type Draft } from '../lib/drafts';
 import { mailboxPath, navigate } from '../lib/router';
 import { useShortcuts } from '../lib/shortcuts';
 import { useConversations } from '../lib/use-conversations';
-import { ConversationView } from './conversation-view';
+import { ConversationView, type ReplyRequest } from './conversation-view';
 
 const STATUSES: ConversationStatus[] = ['unassigned', 'assigned', 'in_progress', 'todo', 'closed'];
 
@@ -39,6 +43,13 @@ export function Inbox(props: InboxProps) {
   const [announcement, setAnnouncement] = useState('');
   /** How the open conversation was reached: browsing with j/k keeps focus in the list. */
   const openedByBrowsing = useRef(false);
+  const [composing, setComposing] = useState<ComposeContext | null>(null);
+  /** The last message sent from here, shown with its undo countdown. */
+  const [sent, setSent] = useState<{ message: OutboxItem; draft: Draft; context: ComposeContext } | null>(null);
+  /** Bumped when something was sent in the open conversation: it reloads. */
+  const [conversationReload, setConversationReload] = useState(0);
+  const replyRequest = useRef<((kind: ReplyRequest) => void) | null>(null);
+  const mayCompose = mailbox.role !== 'agent';
 
   usePolling(refresh);
 
@@ -98,7 +109,27 @@ export function Inbox(props: InboxProps) {
     Escape: back,
     u: back,
     r: () => void refresh(),
-  }, !props.paused);
+    c: () => mayCompose && setComposing({ kind: 'new', mailbox }),
+    R: () => replyRequest.current?.('reply'),
+    a: () => replyRequest.current?.('reply-all'),
+    f: () => replyRequest.current?.('forward'),
+  }, !props.paused && composing === null);
+
+  const onSent = (message: OutboxItem, draft: Draft): void => {
+    if (composing) setSent({ message, draft, context: composing });
+    setComposing(null);
+    // A new message opens its own conversation: show it.
+    if (composing?.kind === 'new') open(message.conversationId, false);
+    setConversationReload((n) => n + 1);
+    void refresh();
+  };
+  const onUndone = (): void => {
+    if (!sent) return;
+    // Nothing was sent: the text comes back in the composer.
+    saveDraft(sent.context.kind === 'new' ? `${mailbox.mailboxId}.new` : `${sent.context.conversationId}.${sent.context.kind}`, sent.draft);
+    setComposing(sent.context);
+    setConversationReload((n) => n + 1);
+  };
 
   const empty = status ? t('inbox.emptyStatus', { status: t(`status.${status as ConversationStatus}`) }) : t('inbox.empty');
   const openSummary = openId ? state.items.find((c) => c.conversationId === openId) : undefined;
@@ -122,6 +153,11 @@ export function Inbox(props: InboxProps) {
             <button type="button" class="button button--small" onClick={() => void refresh()} aria-keyshortcuts="r">
               {t('inbox.refresh')}
             </button>
+            {mayCompose ? (
+              <button type="button" class="button button--small button--primary" onClick={() => setComposing({ kind: 'new', mailbox })} aria-keyshortcuts="c">
+                {t('composer.new')}
+              </button>
+            ) : null}
           </div>
           <p class="list-pane__summary muted">
             {state.loading ? null : tp('inbox.loaded', state.items.length)}
@@ -189,11 +225,34 @@ export function Inbox(props: InboxProps) {
             }}
             role={mailbox.role}
             me={props.me}
+            mailbox={mailbox}
+            reload={conversationReload}
+            onReply={(context) => setComposing(context)}
+            replyRequest={replyRequest}
           />
         ) : (
           <p class="reading-pane__empty muted">{t('inbox.selectPrompt')}</p>
         )}
       </section>
+      {composing ? (
+        <ComposerPanel
+          key={composing.kind === 'new' ? 'new' : `${composing.conversationId}.${composing.kind}`}
+          api={props.api}
+          context={composing}
+          onClose={() => setComposing(null)}
+          onSent={onSent}
+        />
+      ) : null}
+      {sent ? (
+        <SendToast
+          key={sent.message.messageKey}
+          api={props.api}
+          message={sent.message}
+          onUndone={onUndone}
+          onDismiss={() => setSent(null)}
+          onSettled={() => setConversationReload((n) => n + 1)}
+        />
+      ) : null}
     </div>
   );
 }
