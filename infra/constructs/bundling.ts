@@ -30,6 +30,8 @@ export const FUNCTION_ENTRIES = {
   api: 'functions/api/handler.ts',
   compose: 'functions/compose/handler.ts',
   sender: 'functions/sender/handler.ts',
+  delivery: 'functions/delivery/handler.ts',
+  timers: 'functions/timers/handler.ts',
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;

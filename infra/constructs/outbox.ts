@@ -1,9 +1,11 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as events from 'aws-cdk-lib/aws-events';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -13,11 +15,12 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env.js';
 import { OUTBOUND_PREFIX, OUTBOX_ENV } from '../../shared/outbox/env.js';
+import { sesDeliveryEventPattern } from '../../shared/outbox/delivery-ses-event.js';
 import { deadLetterAlarm, functionAlarms, notifyingAlarm } from './alarms.js';
 import { grantObjects, grantTableData } from './grants.js';
 import { MAIL_PREFIXES } from './mail-layout.js';
 import { MailroomFunction } from './mailroom-function.js';
-import { acknowledgeWildcardResources } from './nag.js';
+import { acknowledge, acknowledgeWildcardResources } from './nag.js';
 
 export const SENDER_TIMEOUT = Duration.seconds(60);
 /** Receives of one trigger before it is dead-lettered: only infrastructure errors are retried this way. */
@@ -33,6 +36,11 @@ export const SENDER_MAX_CONCURRENCY = 5;
 export const DEFAULT_UNDO_SECONDS = 10;
 /** A trigger older than this means the outbox is stuck: mail the user pressed "send" on is late. */
 export const OUTBOX_MAX_AGE = Duration.minutes(10);
+/** Lambda's own retries of a failed delivery-event invocation (asynchronous invocation, at most 2). */
+export const DELIVERY_RETRY_ATTEMPTS = 2;
+/** EventBridge's retries when it cannot invoke the delivery function at all. */
+export const DELIVERY_RULE_RETRY_ATTEMPTS = 10;
+export const DELIVERY_MAX_EVENT_AGE = Duration.hours(6);
 
 export interface OutboxProps {
   readonly stageName: string;
@@ -65,6 +73,11 @@ export class Outbox extends Construct {
   readonly scheduleGroup: scheduler.ScheduleGroup;
   readonly schedulerRole: iam.Role;
   readonly configurationSet: ses.ConfigurationSet;
+  /** Consumes the configuration set's delivery events (functions/delivery/). */
+  readonly delivery: MailroomFunction;
+  readonly deliveryRule: events.Rule;
+  /** Delivery events that could not be processed: failed invocations after retries and events EventBridge could not deliver. */
+  readonly deliveryDeadLetterQueue: sqs.Queue;
   private readonly props: OutboxProps;
 
   constructor(scope: Construct, id: string, props: OutboxProps) {
@@ -156,6 +169,72 @@ export class Outbox extends Construct {
       topic: props.alarmTopic,
     });
     functionAlarms(this, 'Sender', this.sender, props.alarmTopic);
+
+    ({ fn: this.delivery, rule: this.deliveryRule, deadLetterQueue: this.deliveryDeadLetterQueue } = this.deliveryTracking());
+  }
+
+  /**
+   * Delivery tracking: the configuration set publishes delivery, bounce, complaint, delivery-delay
+   * and reject events to EventBridge. SES only publishes to the account's default bus, so a rule
+   * there, matching this configuration set's tag, invokes the delivery function. Failures are
+   * retried by EventBridge (cannot invoke) and by Lambda (the function threw), then land in one
+   * dead-letter queue with an alarm.
+   * See https://docs.aws.amazon.com/ses/latest/dg/event-publishing-add-event-destination-eventbridge.html
+   */
+  private deliveryTracking() {
+    const props = this.props;
+    const defaultBus = events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    this.configurationSet.addEventDestination('DeliveryEvents', {
+      destination: ses.EventDestination.eventBus(defaultBus),
+      events: [
+        ses.EmailSendingEvent.DELIVERY, ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT,
+        ses.EmailSendingEvent.DELIVERY_DELAY, ses.EmailSendingEvent.REJECT,
+      ],
+    });
+
+    const deadLetterQueue = new sqs.Queue(this, 'DeliveryDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is the dead-letter queue of the delivery events (rule target and function failures); a dead-letter queue has none of its own.');
+
+    const fn = new MailroomFunction(this, 'Delivery', {
+      entry: 'delivery',
+      description: `Mailroom ${props.stageName}: applies SES delivery events to the recipients of sent mail`,
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      tracing: props.tracing,
+      environment: {
+        [ENV.tableName]: props.tableName,
+        [ENV.eventBusName]: props.eventBus.eventBusName,
+        [ENV.stage]: props.stageName,
+      },
+    });
+    fn.configureAsyncInvoke({
+      retryAttempts: DELIVERY_RETRY_ATTEMPTS,
+      maxEventAge: DELIVERY_MAX_EVENT_AGE,
+      onFailure: new destinations.SqsDestination(deadLetterQueue),
+    });
+    grantTableData(fn, props.table);
+    props.eventBus.grantPutEventsTo(fn);
+    acknowledgeWildcardResources(fn.role!, [`${props.table.tableArn}/index/*`], 'The table grant covers its GSIs.');
+
+    const pattern = sesDeliveryEventPattern(this.configurationSet.configurationSetName);
+    const rule = new events.Rule(this, 'DeliveryEventsRule', {
+      eventBus: defaultBus,
+      description: `Mailroom ${props.stageName}: SES delivery events of the ${this.configurationSet.configurationSetName} configuration set`,
+      eventPattern: { source: pattern.source, detailType: pattern['detail-type'], detail: pattern.detail },
+      targets: [new targets.LambdaFunction(fn, {
+        deadLetterQueue,
+        retryAttempts: DELIVERY_RULE_RETRY_ATTEMPTS,
+        maxEventAge: DELIVERY_MAX_EVENT_AGE,
+      })],
+    });
+
+    deadLetterAlarm(this, 'DeliveryDeadLetterAlarm', deadLetterQueue, props.alarmTopic, 'An SES delivery event');
+    functionAlarms(this, 'Delivery', fn, props.alarmTopic);
+    return { fn, rule, deadLetterQueue };
   }
 
   /**

@@ -27,6 +27,9 @@ export const LOCAL_NAMES = {
   outboxQueue: 'mailroom-local-outbox',
   outboxDlq: 'mailroom-local-outbox-dlq',
   outboxScheduleGroup: 'mailroom-local-outbox',
+  timersQueue: 'mailroom-local-timers',
+  timersDlq: 'mailroom-local-timers-dlq',
+  timersScheduleGroup: 'mailroom-local-timers',
 } as const;
 
 export interface QueueSettings {
@@ -173,5 +176,26 @@ export async function ensureOutbox(sqs: SQSClient, settings: QueueSettings): Pro
     },
   }));
   if (queue.QueueUrl === undefined) throw new Error('CreateQueue returned no URL for the outbox queue');
+  return { queueUrl: queue.QueueUrl, queueArn: await arnOf(queue.QueueUrl), dlqUrl: dlq.QueueUrl, dlqArn };
+}
+
+/** The timers queue as deployed (infra/constructs/timers.ts): arming events and fired timers, redriven to a DLQ. */
+export async function ensureTimers(sqs: SQSClient, settings: QueueSettings): Promise<OutboxResources> {
+  const arnOf = async (queueUrl: string): Promise<string> => {
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+    if (Attributes?.QueueArn === undefined) throw new Error(`queue ${queueUrl} has no QueueArn`);
+    return Attributes.QueueArn;
+  };
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: LOCAL_NAMES.timersDlq, Attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) } }));
+  if (dlq.QueueUrl === undefined) throw new Error('CreateQueue returned no URL for the timers DLQ');
+  const dlqArn = await arnOf(dlq.QueueUrl);
+  const queue = await sqs.send(new CreateQueueCommand({
+    QueueName: LOCAL_NAMES.timersQueue,
+    Attributes: {
+      VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: settings.maxReceiveCount }),
+    },
+  }));
+  if (queue.QueueUrl === undefined) throw new Error('CreateQueue returned no URL for the timers queue');
   return { queueUrl: queue.QueueUrl, queueArn: await arnOf(queue.QueueUrl), dlqUrl: dlq.QueueUrl, dlqArn };
 }

@@ -1,6 +1,6 @@
 /**
  * Local EventBridge Scheduler stand-in: one-time `at(...)` schedules with an SQS target, the only
- * kind Mailroom creates (outbox retries and scheduled sends). It speaks the REST-JSON protocol of
+ * kind Mailroom creates (outbox retries and scheduled sends, snooze and follow-up timers). It speaks the REST-JSON protocol of
  * `@aws-sdk/client-scheduler` (`POST /schedules/{Name}` = CreateSchedule, `DELETE` =
  * DeleteSchedule, `GET` = GetSchedule), so the sender keeps calling the real SDK; at the time, a
  * timer hands the schedule's `Input` to the target (the stack sends it to the queue).

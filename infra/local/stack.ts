@@ -27,6 +27,8 @@ import { clearStore as clearSesStore } from 'aws-ses-v2-local/dist/store.js';
 import { ENV } from '../../shared/config/env.js';
 import { ENDPOINT_ENV } from '../../shared/adapters/aws.js';
 import { OUTBOX_ENV } from '../../shared/outbox/env.js';
+import { EVENT_SOURCE } from '../../shared/events/contracts.js';
+import { ARMING_DETAIL_TYPES, TIMERS_ENV } from '../../shared/workflow/timers.js';
 import { MAIL_PREFIXES } from '../constructs/mail-layout.js';
 import type { Seed } from '../../shared/org/seed.js';
 import { matchesRouteKey } from '../../shared/api/router.js';
@@ -35,10 +37,11 @@ import type { DevUser } from './dev-tokens.js';
 import { signDevToken } from './dev-tokens.js';
 import type { EventPattern } from './event-pattern.js';
 import { startEventBus, type BusEvent, type RuleTarget } from './event-bus.js';
+import { addDeliveryRule, putSesEvent, type DeliveryHandler, type SesEventInput } from './ses-events.js';
 import { startFauxqsServer, type FauxqsHandle } from './fauxqs-server.js';
 import { startHttpGateway, type ApiHandler, type HttpGateway } from './http-gateway.js';
 import { createLogger } from './logger.js';
-import { ensureBucket, ensureInbound, ensureOutbox, ensureTable, LOCAL_NAMES, type InboundResources, type OutboxResources } from './resources.js';
+import { ensureBucket, ensureInbound, ensureOutbox, ensureTable, ensureTimers, LOCAL_NAMES, type InboundResources, type OutboxResources } from './resources.js';
 import { startLocalScheduler } from './scheduler.js';
 import { startSmtpReceiver, type SmtpReceiver } from './smtp-receiver.js';
 import { startSqsPoller, type SqsHandler, type SqsPoller } from './sqs-poller.js';
@@ -60,8 +63,11 @@ const INBOUND_TIMEOUT_MS = 60_000;
 const API_TIMEOUT_MS = 15_000;
 /** As deployed in infra/constructs/outbox.ts. */
 const SENDER_TIMEOUT_MS = 60_000;
+const DELIVERY_TIMEOUT_MS = 30_000;
 const OUTBOX_MAX_RECEIVES = 5;
 const OUTBOX_BATCH_SIZE = 10;
+const TIMERS_TIMEOUT_MS = 30_000;
+const TIMERS_MAX_RECEIVES = 5;
 
 /**
  * Per-service endpoint variables read by `shared/adapters/aws.ts`: the emulators listen on
@@ -106,7 +112,7 @@ export interface LocalStackOptions {
    * Replace a handler (tests of the glue itself, benchmarks of one stage). By default the stack
    * loads `functions/<name>/handler.ts`; `compose` gets the outbox routes, `api` every other one.
    */
-  handlers?: { inbound?: SqsHandler; api?: ApiHandler; compose?: ApiHandler; sender?: SqsHandler };
+  handlers?: { inbound?: SqsHandler; api?: ApiHandler; compose?: ApiHandler; sender?: SqsHandler; delivery?: DeliveryHandler; timers?: SqsHandler };
   /** Outbox settings, for tests that cannot wait for the deployed defaults (10 s undo, 30 s first retry). */
   outbox?: { undoSeconds?: number; maxAttempts?: number; retryBaseMs?: number; retryMaxMs?: number };
 }
@@ -150,6 +156,12 @@ export interface LocalStack {
   events(): BusEvent[];
   /** Routes matching bus events to `target` (EventBridge pattern syntax); returns a remover. */
   addRule(pattern: EventPattern, target: RuleTarget): () => void;
+  /**
+   * Publishes an SES event record (delivery, bounce, complaint, delay, reject) as SES event
+   * publishing would: it reaches the delivery handler through the bus and the deployed rule
+   * pattern (ses-events.ts). `drain()` waits for it.
+   */
+  injectSesEvent(record: SesEventInput): Promise<void>;
   /** A development token for a user of the directory (what `POST /local/sign-in` returns). */
   signIn(email: string): Promise<string>;
   /** Users of the directory (from the table, so also after a restart). */
@@ -267,10 +279,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await ensureBucket(s3, LOCAL_NAMES.mailBucket);
     const inbound = await ensureInbound(sns, sqs, { visibilityTimeoutSeconds, maxReceiveCount: INBOUND_MAX_RECEIVES });
     const outbox = await ensureOutbox(sqs, { visibilityTimeoutSeconds, maxReceiveCount: OUTBOX_MAX_RECEIVES });
+    const timers = await ensureTimers(sqs, { visibilityTimeoutSeconds, maxReceiveCount: TIMERS_MAX_RECEIVES });
     deliverScheduled = async (targetArn, input) => {
-      if (targetArn !== outbox.queueArn) throw new Error(`the local scheduler only targets the outbox queue, not ${targetArn}`);
-      await sqs.send(new SendMessageCommand({ QueueUrl: outbox.queueUrl, MessageBody: input }));
+      const queueUrl = targetArn === outbox.queueArn ? outbox.queueUrl : targetArn === timers.queueArn ? timers.queueUrl : null;
+      if (queueUrl === null) throw new Error(`the local scheduler only targets the outbox and timers queues, not ${targetArn}`);
+      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: input }));
     };
+    setEnv(TIMERS_ENV.queueArn, timers.queueArn);
+    setEnv(TIMERS_ENV.scheduleGroup, LOCAL_NAMES.timersScheduleGroup);
+    setEnv(TIMERS_ENV.schedulerRoleArn, `arn:aws:iam::${ACCOUNT}:role/mailroom-local-timers-scheduler`);
     setEnv(OUTBOX_ENV.queueUrl, outbox.queueUrl);
     setEnv(OUTBOX_ENV.queueArn, outbox.queueArn);
     setEnv(OUTBOX_ENV.scheduleGroup, LOCAL_NAMES.outboxScheduleGroup);
@@ -306,7 +323,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       options.handlers?.compose ?? (await loadHandler<ApiHandler>('compose')),
     );
     const senderHandler = options.handlers?.sender ?? (await loadHandler<SqsHandler>('sender'));
+    const deliveryHandler = options.handlers?.delivery ?? (await loadHandler<DeliveryHandler>('delivery'));
+    const timersHandler = options.handlers?.timers ?? (await loadHandler<SqsHandler>('timers'));
     phase('handlersMs');
+    const removeDeliveryRule = addDeliveryRule(bus, deliveryHandler, { region: REGION, timeoutMs: DELIVERY_TIMEOUT_MS, logger });
+    cleanups.push(async () => removeDeliveryRule());
     const poller: SqsPoller = startSqsPoller({
       sqs,
       queueUrl: inbound.queueUrl,
@@ -335,6 +356,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       logger,
     });
     cleanups.push(senderPoller.stop);
+    // As infra/constructs/timers.ts: a bus rule puts the events that set a timer on the timers queue.
+    const removeArmingRule = bus.addRule({ source: [EVENT_SOURCE], 'detail-type': [...ARMING_DETAIL_TYPES] }, async (event) => {
+      await sqs.send(new SendMessageCommand({ QueueUrl: timers.queueUrl, MessageBody: JSON.stringify(event) }));
+    });
+    cleanups.push(async () => removeArmingRule());
+    const timersPoller: SqsPoller = startSqsPoller({
+      sqs,
+      queueUrl: timers.queueUrl,
+      queueArn: timers.queueArn,
+      region: REGION,
+      handler: timersHandler,
+      functionName: 'mailroom-timers',
+      timeoutMs: TIMERS_TIMEOUT_MS,
+      batchSize: OUTBOX_BATCH_SIZE,
+      visibilityTimeoutSeconds,
+      concurrency: 1,
+      logger,
+    });
+    cleanups.push(timersPoller.stop);
 
     const smtp: SmtpReceiver = await startSmtpReceiver({
       port: options.smtpPort ?? 2525,
@@ -415,6 +455,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       drain,
       events: () => bus.events(),
       addRule: (pattern, target) => bus.addRule(pattern, target),
+      injectSesEvent: (record) => putSesEvent(bus.url, REGION, record),
       signIn: async (email) => {
         const user = await findUser(email.trim().toLowerCase());
         if (user === null) throw new Error(`No user ${email} in the directory`);
@@ -475,9 +516,11 @@ export function dispatchApi(api: ApiHandler, compose: ApiHandler): ApiHandler {
 }
 
 /** The handler modules are imported only after the environment is set: they build clients from it. */
-async function loadHandler<T>(name: 'inbound' | 'api' | 'compose' | 'sender'): Promise<T> {
+async function loadHandler<T>(name: 'inbound' | 'api' | 'compose' | 'sender' | 'delivery' | 'timers'): Promise<T> {
   const module: { handler?: unknown } = name === 'inbound'
     ? await import('../../functions/inbound/handler.js')
+    : name === 'timers' ? await import('../../functions/timers/handler.js')
+    : name === 'delivery' ? await import('../../functions/delivery/handler.js')
     : name === 'sender' ? await import('../../functions/sender/handler.js')
       : name === 'compose' ? await import('../../functions/compose/handler.js') : await import('../../functions/api/handler.js');
   if (typeof module.handler !== 'function') throw new Error(`functions/${name}/handler.ts must export a function named handler`);

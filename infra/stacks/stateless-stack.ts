@@ -12,6 +12,7 @@ import { MailroomHttpApi } from '../constructs/http-api.js';
 import { InboundMail } from '../constructs/inbound-mail.js';
 import { acknowledge } from '../constructs/nag.js';
 import { Outbox } from '../constructs/outbox.js';
+import { Timers } from '../constructs/timers.js';
 import type { StatefulRefs } from '../constructs/stateful-refs.js';
 
 export interface StatelessStackProps extends StackProps {
@@ -35,6 +36,7 @@ export class StatelessStack extends Stack {
   readonly inbound: InboundMail;
   readonly httpApi: MailroomHttpApi;
   readonly outbox: Outbox;
+  readonly timers: Timers;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -99,6 +101,15 @@ export class StatelessStack extends Stack {
     });
     this.outbox.grantCompose(this.httpApi.composeHandler);
 
+    this.timers = new Timers(this, 'Timers', {
+      stageName: props.stageName,
+      table,
+      tableName: refs.tableName,
+      eventBus,
+      alarmTopic: this.alarmTopic,
+      tracing: props.xrayTracing,
+    });
+
     new EventLog(this, 'EventLog', { stageName: props.stageName, eventBus, alarmTopic: this.alarmTopic });
 
     this.acknowledgeCustomResourceFindings();
@@ -113,6 +124,7 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'OutboxQueueUrl', { value: this.outbox.queue.queueUrl });
     new CfnOutput(this, 'OutboxDeadLetterQueueUrl', { value: this.outbox.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'SesConfigurationSetName', { value: this.outbox.configurationSet.configurationSetName });
+    new CfnOutput(this, 'TimersQueueUrl', { value: this.timers.queue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
   }
 

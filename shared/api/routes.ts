@@ -20,6 +20,7 @@ import { problems } from './problem.js';
 import { defineRoute, type AnyRoute, type ApiResult } from './router.js';
 import { conversationSummary, createWorkflowRoutes, etag } from './routes-workflow.js';
 import { OUTBOX_ROUTE_SPECS } from './routes-outbox-spec.js';
+import { recipientView } from '../outbox/delivery.js';
 import {
   conversationDetailSchema, failureSchema, id, meSchema, mailboxSchema, unroutableSchema,
 } from './schemas.js';
@@ -129,6 +130,7 @@ export function createRoutes(deps: ApiDeps): AnyRoute[] {
             recipients: message.deliveryReport.recipients.map((r) => ({ recipient: r.recipient, action: r.action, status: r.status, diagnostic: r.diagnostic })),
           } : null,
           readReport: message.readReport ? { originalMessageId: message.readReport.originalMessageId, finalRecipient: message.readReport.finalRecipient, disposition: message.readReport.disposition } : null,
+          ...deliveryView(message),
           rawUrl: rawPath(message.messageKey),
         })));
         return {
@@ -216,6 +218,17 @@ export function createRoutes(deps: ApiDeps): AnyRoute[] {
     }),
   });
   return [...routes, openApi];
+}
+
+/** Outbound messages: where the outbox stands and what happened to each To and Cc recipient (Bcc stays hidden). */
+function deliveryView(message: MessageRecord) {
+  if (message.direction !== 'outbound') return { sendStatus: null, lastError: null, recipients: [], readReceipt: null };
+  return {
+    sendStatus: message.sendStatus ?? null,
+    lastError: message.lastError ?? null,
+    recipients: recipientView([...message.to, ...message.cc].map((a) => a.address), message.delivery),
+    readReceipt: message.readReceipt ? { at: message.readReceipt.at, disposition: message.readReceipt.disposition } : null,
+  };
 }
 
 function orderMailboxes(mailboxes: Awaited<ReturnType<Directory['getMailboxes']>>, caller: Awaited<ReturnType<typeof loadCaller>>) {

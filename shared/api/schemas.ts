@@ -25,6 +25,7 @@ export const conversationSummarySchema = z.object({
   labels: z.array(z.string()), flags: z.array(z.string()),
   messageCount: z.number().int(), hasAttachments: z.boolean(), createdAt: z.string(), lastActivityAt: z.string(),
   version: z.number().int().describe('Send it back as If-Match (or expectedVersion) with a change.'),
+  archived: z.boolean().describe('Out of the default lists (`archived=true` lists it); new inbound mail unarchives.'),
 });
 
 export const conversationListSchema = z.object({
@@ -58,6 +59,17 @@ export const messageSchema = z.object({
     recipients: z.array(z.object({ recipient: z.string(), action: z.string(), status: z.string().nullable(), diagnostic: z.string().nullable() })),
   }).nullable(),
   readReport: z.object({ originalMessageId: z.string().nullable(), finalRecipient: z.string().nullable(), disposition: z.string() }).nullable(),
+  sendStatus: z.enum(['queued', 'sending', 'retry_pending', 'failed', 'connector_disabled', 'sent', 'cancelled']).nullable()
+    .describe('Outbound messages: where the outbox stands (null for received mail).'),
+  lastError: z.string().nullable().describe('Outbound messages: the last failure message of the outbox.'),
+  recipients: z.array(z.object({
+    address: z.string(),
+    status: z.enum(['pending', 'delivered', 'bounced', 'complained', 'delayed', 'rejected']),
+    diagnostic: z.string().nullable().describe("The remote server's answer (bounce diagnostic) or the provider's reason."),
+    at: z.string().nullable().describe('When it was observed; null while pending.'),
+  })).describe('Outbound messages: delivery per To and Cc recipient, from SES delivery events and DSNs received as mail (empty for received mail).'),
+  readReceipt: z.object({ at: z.string(), disposition: z.string() }).nullable()
+    .describe('Outbound messages: the first read receipt (MDN) that came back for it.'),
   rawUrl: z.string(),
 });
 
@@ -93,6 +105,18 @@ export const historyEntrySchema = z.union([
   z.object({ ...historyBase, kind: z.literal('unassigned'), actor: z.string(), version: z.number().int(), previousAssignee: z.string(), message: z.string().nullable() }),
   z.object({ ...historyBase, kind: z.literal('status_changed'), actor: z.string(), version: z.number().int(), from: status, to: status }),
   z.object({ ...historyBase, kind: z.enum(['labelled', 'unlabelled']), actor: z.string(), version: z.number().int(), labels: z.array(z.string()) }),
+  z.object({ ...historyBase, kind: z.enum(['archived', 'unarchived']), actor: z.string(), version: z.number().int() }),
+  z.object({ ...historyBase, kind: z.enum(['unsnoozed', 'follow_up_cancelled']), actor: z.string(), version: z.number().int() }),
+  z.object({ ...historyBase, kind: z.literal('snoozed'), actor: z.string(), version: z.number().int(), until: z.string() }),
+  z.object({ ...historyBase, kind: z.literal('follow_up_set'), actor: z.string(), version: z.number().int(), remindAt: z.string() }),
+  z.object({
+    ...historyBase, kind: z.literal('timer_fired'), actor: z.string().describe('`system`.'), version: z.number().int(),
+    timer: z.enum(['snooze', 'follow_up']), dueAt: z.string(), setBy: z.string().nullable(),
+  }),
+  z.object({
+    ...historyBase, kind: z.literal('note_added'), actor: z.string(), version: z.null(),
+    noteId: z.string().describe('GET /api/conversations/{conversationId}/notes holds the note.'), mentions: z.array(z.string()),
+  }),
 ]);
 
 export const historySchema = z.object({

@@ -70,6 +70,41 @@ export const conversationLabelledData = conversationChange.extend({
   allLabels: z.array(z.string()).describe('Every label of the conversation after the change.'),
 });
 
+/** Archive and unarchive carry the common fields only: the flag is in the event's name. */
+export const conversationArchivedData = conversationChange;
+
+export const conversationSnoozedData = conversationChange.extend({
+  until: z.string().describe('ISO time the conversation comes back to the default lists, unless the customer writes first.'),
+});
+
+export const followUpScheduledData = conversationChange.extend({
+  at: z.string().describe('ISO time of the reminder; a customer message before then cancels it.'),
+});
+
+export const followUpDueData = conversationChange.extend({
+  at: z.string().describe('The reminder time that was set.'),
+  setBy: z.string().describe('Email of the member who set the reminder, the person to remind.'),
+});
+
+/** An internal note: what a notifier needs without reading the note (the body is never published). */
+const noteFields = z.object({
+  conversationId: z.string().describe('GET /api/conversations/{conversationId}/notes lists the note.'),
+  mailboxId: z.string(),
+  orgId: z.string(),
+  subject: z.string(),
+  noteId: z.string(),
+  author: z.string().describe('Email of the member who wrote the note.'),
+  createdAt: z.string(),
+});
+
+export const noteAddedData = noteFields.extend({
+  mentions: z.array(z.string()).describe('Emails of the mailbox members mentioned.'),
+});
+
+export const mentionCreatedData = noteFields.extend({
+  mentioned: z.string().describe('Email of the member mentioned, the person to notify.'),
+});
+
 /** Fields every outbox event carries: enough to show, route and dedupe without a read (no bodies). */
 const outboxMessage = z.object({
   messageKey: z.string().describe('Stable message key (GET /api/outbox/{messageKey}).'),
@@ -103,6 +138,17 @@ export const messageSendFailedData = outboxMessage.extend({
 
 export const messageCancelledData = outboxMessage.extend({
   cancelledBy: z.string().describe('Email of the member who cancelled.'),
+});
+
+/** Delivery events: what happened to recipients of a sent message, from SES events or a DSN received as mail. */
+export const messageDeliveryData = outboxMessage.extend({
+  source: z.enum(['ses', 'dsn']).describe('ses: the provider\'s delivery events; dsn: a delivery status notification received as mail.'),
+  recipients: z.array(z.object({
+    address: z.string().describe('Lower-cased recipient address.'),
+    status: z.enum(['delivered', 'bounced', 'complained', 'delayed', 'rejected']),
+    diagnostic: z.string().nullable().describe('The remote server\'s answer or the provider\'s reason, if any.'),
+    at: z.string().describe('When the provider or the reporting server observed it.'),
+  })).describe('The recipients this observation concerns (To, Cc and Bcc addresses the report names).'),
 });
 
 export const metadataSchema = z.object({
@@ -149,6 +195,60 @@ export const EVENTS = {
     description: 'Labels were removed from a conversation by a member.',
     data: conversationLabelledData,
   },
+  conversationArchived: {
+    detailType: 'Conversation Archived',
+    version: '1',
+    description: 'A member archived a conversation: it left the default lists.',
+    data: conversationArchivedData,
+  },
+  conversationUnarchived: {
+    detailType: 'Conversation Unarchived',
+    version: '1',
+    description: 'A member unarchived a conversation: it is back in the default lists.',
+    data: conversationArchivedData,
+  },
+  conversationSnoozed: {
+    detailType: 'Conversation Snoozed',
+    version: '1',
+    description: 'A member snoozed a conversation: it left the default lists until `until`.',
+    data: conversationSnoozedData,
+  },
+  conversationUnsnoozed: {
+    detailType: 'Conversation Unsnoozed',
+    version: '1',
+    description: 'A snoozed conversation is back in the default lists: its time came (actor `system`) or a member woke it.',
+    data: conversationArchivedData,
+  },
+  followUpScheduled: {
+    detailType: 'Follow-up Scheduled',
+    version: '1',
+    description: 'A member set a follow-up reminder on a conversation.',
+    data: followUpScheduledData,
+  },
+  followUpCancelled: {
+    detailType: 'Follow-up Cancelled',
+    version: '1',
+    description: 'A member cancelled a follow-up reminder (a customer reply cancels it silently: `Message Received`).',
+    data: conversationArchivedData,
+  },
+  followUpDue: {
+    detailType: 'Follow-up Due',
+    version: '1',
+    description: 'A follow-up reminder came due without a customer message since it was set: remind `setBy`.',
+    data: followUpDueData,
+  },
+  noteAdded: {
+    detailType: 'Note Added',
+    version: '1',
+    description: 'A member added an internal note to a conversation (never sent to the customer; no body).',
+    data: noteAddedData,
+  },
+  mentionCreated: {
+    detailType: 'Mention Created',
+    version: '1',
+    description: 'A note mentioned a mailbox member: one event per person, for notifications.',
+    data: mentionCreatedData,
+  },
   messageQueued: {
     detailType: 'Message Queued',
     version: '1',
@@ -172,6 +272,30 @@ export const EVENTS = {
     version: '1',
     description: 'A member cancelled an outgoing message before it was sent (undo send, scheduled or retry pending).',
     data: messageCancelledData,
+  },
+  messageDelivered: {
+    detailType: 'Message Delivered',
+    version: '1',
+    description: 'The receiving server accepted a sent message for one or more recipients.',
+    data: messageDeliveryData,
+  },
+  messageBounced: {
+    detailType: 'Message Bounced',
+    version: '1',
+    description: 'A sent message bounced (or SES rejected it) for one or more recipients; the conversation is flagged delivery-failed.',
+    data: messageDeliveryData,
+  },
+  messageComplained: {
+    detailType: 'Message Complained',
+    version: '1',
+    description: 'A recipient marked a sent message as spam (feedback loop); the conversation is flagged delivery-failed.',
+    data: messageDeliveryData,
+  },
+  messageDelayed: {
+    detailType: 'Message Delayed',
+    version: '1',
+    description: 'Delivery of a sent message is delayed for one or more recipients; the provider keeps trying.',
+    data: messageDeliveryData,
   },
 } as const;
 

@@ -4,7 +4,7 @@
  * bodies that stay large after compression go to S3 under `bodies/`.
  */
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from 'node:zlib';
-import { indexKeys, keys } from '../model/keys.js';
+import { indexKeys, keys, shelfOf } from '../model/keys.js';
 import type { ConversationRecord, ConversationStatus, MessageBody, MessagePlacement, MessageRecord } from '../model/types.js';
 import type { MailFlag } from '../mail/types.js';
 import type { BlobStore } from '../ports/index.js';
@@ -65,18 +65,22 @@ function fromSet(value: unknown): string[] {
 
 export function conversationItem(c: ConversationRecord): Item {
   const sort = indexKeys.activitySort(c.lastActivityAt, c.conversationId);
+  const { archived, snoozedUntil, ...record } = c;
+  const shelf = shelfOf(c);
   return {
     ...keys.conversation(c.conversationId),
     type: 'conversation',
-    ...c,
+    ...record,
+    ...(archived === true ? { archived: true } : {}),
+    ...(typeof snoozedUntil === 'string' ? { snoozedUntil } : {}),
     participants: toSet(c.participants),
     labels: toSet(c.labels),
     flags: toSet(c.flags),
     messageRefs: toSet(c.messageRefs),
-    GSI1PK: indexKeys.mailboxConversations(c.mailboxId), GSI1SK: sort,
-    GSI2PK: indexKeys.mailboxStatus(c.mailboxId, c.status), GSI2SK: sort,
+    GSI1PK: indexKeys.mailboxConversations(c.mailboxId, shelf), GSI1SK: sort,
+    GSI2PK: indexKeys.mailboxStatus(c.mailboxId, c.status, shelf), GSI2SK: sort,
     // Sparse: only an assigned conversation is in GSI4, so inbound mail never writes to it.
-    ...(c.assignee ? { GSI4PK: indexKeys.mailboxAssignee(c.mailboxId, c.assignee), GSI4SK: sort } : {}),
+    ...(c.assignee ? { GSI4PK: indexKeys.mailboxAssignee(c.mailboxId, c.assignee, shelf), GSI4SK: sort } : {}),
     ...(c.subjectKey ? { GSI3PK: indexKeys.subject(c.mailboxId, c.subjectKey), GSI3SK: c.lastActivityAt } : {}),
   };
 }
@@ -93,6 +97,8 @@ export function conversationFromItem(item: Item): ConversationRecord {
     createdAt: String(item.createdAt ?? ''), lastActivityAt: String(item.lastActivityAt ?? ''),
     lastMessageKey: String(item.lastMessageKey ?? ''), messageRefs: fromSet(item.messageRefs),
     version: Number(item.version ?? 0),
+    ...(item.archived === true ? { archived: true } : {}),
+    ...(typeof item.snoozedUntil === 'string' ? { snoozedUntil: item.snoozedUntil } : {}),
   };
 }
 
@@ -216,8 +222,11 @@ export class MailStore {
 
   /**
    * Adds a message to an existing conversation in one conditional UpdateItem. The condition makes
-   * a redelivery a no-op (`already`); a customer reply reopens a closed conversation, which needs
-   * its current state and so a second, also conditional, update.
+   * a redelivery a no-op (`already`); a customer reply reopens a closed conversation, unarchives
+   * an archived one and ends a snooze (its list keys move back out of the shelf partitions), which
+   * needs its current state and so a second, also conditional, update. A conversation that is
+   * none of these costs one update, as before. Every customer message removes the follow-up
+   * reminder's token: a reminder firing later finds it gone and does nothing (timers.ts).
    *
    * `GSI4SK` follows the activity time whether or not the conversation is assigned: without
    * `GSI4PK` it indexes nothing, and one expression serves both cases. A new message makes the
@@ -240,12 +249,12 @@ export class MailStore {
     if (append.participants.length) { adds.push('participants :participants'); values[':participants'] = new Set(append.participants); }
     if (append.labels.length) { adds.push('labels :labels'); values[':labels'] = new Set(append.labels); }
     if (append.flags.length) { adds.push('flags :flags'); values[':flags'] = new Set(append.flags); }
-    const update = `SET ${sets.join(', ')} ADD ${adds.join(', ')} REMOVE readBy`;
+    const update = `SET ${sets.join(', ')} ADD ${adds.join(', ')} REMOVE readBy, followUpAt, followUpToken`;
     try {
       await this.table.update({
         Key: keys.conversation(append.conversationId),
         UpdateExpression: update,
-        ConditionExpression: 'attribute_exists(PK) AND NOT contains(messageRefs, :ref) AND #status <> :closed',
+        ConditionExpression: 'attribute_exists(PK) AND NOT contains(messageRefs, :ref) AND #status <> :closed AND attribute_not_exists(archived) AND attribute_not_exists(snoozedUntil)',
         ExpressionAttributeNames: names, ExpressionAttributeValues: values,
       });
       return 'appended';
@@ -256,21 +265,41 @@ export class MailStore {
       const current = currentItem ? conversationFromItem(currentItem) : null;
       if (!current) return 'missing';
       if (current.messageRefs.includes(append.messageRef)) return 'already';
-      // Closed: reopen to where it stands for its assignee.
-      const reopened: ConversationStatus = current.assignee ? 'assigned' : 'unassigned';
-      values[':reopened'] = reopened;
-      values[':st'] = indexKeys.mailboxStatus(current.mailboxId, reopened);
+      // Closed: reopen to where it stands for its assignee. Archived or snoozed: move the list keys back.
+      const closed = current.status === 'closed';
+      const status: ConversationStatus = closed ? (current.assignee ? 'assigned' : 'unassigned') : current.status;
+      const restore = ['GSI2PK = :st'];
+      values[':st'] = indexKeys.mailboxStatus(current.mailboxId, status);
+      values[':observed'] = current.status;
+      let condition = 'attribute_exists(PK) AND NOT contains(messageRefs, :ref) AND #status = :observed';
+      let removes = '';
+      delete values[':closed'];
+      if (closed) { restore.unshift('#status = :reopened'); values[':reopened'] = status; }
+      if (shelfOf(current) !== null) {
+        restore.push('GSI1PK = :mailboxPartition');
+        values[':mailboxPartition'] = indexKeys.mailboxConversations(current.mailboxId);
+        if (current.assignee) {
+          restore.push('GSI4PK = :assigneePartition');
+          values[':assigneePartition'] = indexKeys.mailboxAssignee(current.mailboxId, current.assignee);
+        }
+        // The assignee decides GSI4PK: the version pins it (every change bumps the version).
+        condition += ' AND version = :seen';
+        values[':seen'] = current.version;
+        removes = ', archived, snoozedUntil, snoozeToken';
+      } else {
+        condition += ' AND attribute_not_exists(archived) AND attribute_not_exists(snoozedUntil)';
+      }
       try {
         await this.table.update({
           Key: keys.conversation(append.conversationId),
-          UpdateExpression: `${update.replace('SET ', 'SET #status = :reopened, GSI2PK = :st, ')}`,
-          ConditionExpression: 'attribute_exists(PK) AND NOT contains(messageRefs, :ref) AND #status = :closed',
+          UpdateExpression: `${update.replace('SET ', `SET ${restore.join(', ')}, `)}${removes}`,
+          ConditionExpression: condition,
           ExpressionAttributeNames: names, ExpressionAttributeValues: values,
         });
         return 'appended';
       } catch (retryError) {
         if (!(retryError instanceof ConditionFailedError) || attempt >= 3) throw retryError;
-        // Changed in between (reopened by someone, or this message got in): decide again.
+        // Changed in between (reopened, unarchived or reassigned by someone, or this message got in): decide again.
         return this.appendToConversation(append, attempt + 1);
       }
     }

@@ -18,9 +18,13 @@
  * | mailbox conversations by status           | GSI2 PK=MBX#<mailboxId>#ST#<status> SK=same as GSI1   |
  * | conversations assigned to one member      | GSI4 PK=MBX#<mailboxId>#AS#<email> SK=same as GSI1    |
  * | conversation history, oldest first        | PK=CONV#<conversationId> SK begins_with H#            |
+ * | internal notes, oldest first              | PK=CONV#<conversationId> SK begins_with N#            |
+ * | archived conversations (any list above)   | the list's partition key + `#ARCHIVED`                |
  * | subject fallback threading                | GSI3 PK=SUBJ#<mailboxId>#<subjectHash> SK=<lastAt>    |
  * | quarantined and unroutable mail           | GSI3 PK=QUARANTINE / UNROUTABLE SK=<at>#<key>         |
  * | a mailbox's outbound messages (outbox)    | GSI3 PK=OUTBOX#<mailboxId> SK=<createdAt>#<key>       |
+ * | outbound message by provider id (SES)     | PK=PROVIDER#<connector>#<providerMessageId> SK=PROVIDER |
+ * | suppressed recipient of an organisation   | PK=SUPPRESS#<orgId>#<address> SK=SUPPRESS (BatchGet)  |
  *
  * The outbox reuses GSI3 (overloaded, like quarantine) rather than adding an index: its rows are
  * written once per outbound message, its key never moves with the send status, and a view reads

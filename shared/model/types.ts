@@ -69,6 +69,13 @@ export interface ConversationRecord {
   /** `<receivedAt>#<messageKey>` for every message: ordering and redelivery guard. */
   messageRefs: string[];
   version: number;
+  /**
+   * Archived conversations live in `#ARCHIVED` list partitions (keys.ts); stored only while true.
+   * New inbound mail unarchives.
+   */
+  archived?: boolean;
+  /** Snoozed until this ISO time (`#SNOOZED` list partitions); stored only while snoozed. A customer reply ends it. */
+  snoozedUntil?: string | null;
 }
 
 /** Why a message was put in its conversation; shown to users as the threading explanation. */
@@ -90,6 +97,17 @@ export interface MessagePlacement {
  * message item itself so the conversation always shows what the outbox knows.
  */
 export type OutboxStatus = 'queued' | 'sending' | 'retry_pending' | 'failed' | 'connector_disabled' | 'sent' | 'cancelled';
+
+/** What is known of one recipient of a sent message (shared/outbox/delivery.ts has the merge rules). */
+export type RecipientDeliveryStatus = 'pending' | 'delivered' | 'bounced' | 'complained' | 'delayed' | 'rejected';
+
+export interface RecipientDelivery {
+  status: RecipientDeliveryStatus;
+  /** The remote server's answer (bounce diagnostic, complaint type), if any. */
+  diagnostic: string | null;
+  /** When the provider or the reporting server observed it. */
+  at: string;
+}
 
 export interface MessageRecord {
   /** Stable key derived from the Message-ID (or from the raw bytes when there is none). */
@@ -123,6 +141,12 @@ export interface MessageRecord {
   bodyKey: string | null;
   /** Outbound messages only: where the outbox stands (absent on received mail). */
   sendStatus?: OutboxStatus;
+  /** Outbound messages only: the last failure message of the outbox. */
+  lastError?: string | null;
+  /** Outbound messages only: per-recipient delivery state, keyed by lower-cased address. */
+  delivery?: Record<string, RecipientDelivery>;
+  /** Outbound messages only: the first read receipt (MDN) that came back. */
+  readReceipt?: { at: string; disposition: string } | null;
 }
 
 export interface MessageBody {

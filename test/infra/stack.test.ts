@@ -217,7 +217,8 @@ describe('inbound path', () => {
   });
 
   it('copies every bus event to CloudWatch Logs, with a dead-letter queue EventBridge may write to', () => {
-    const rule = onlyResource(stateless, 'AWS::Events::Rule', { EventBusName: importOf('event-bus-name') });
+    // The log rule matches every event of the account (the timers' arming rule is on the same bus).
+    const rule = onlyResource(stateless, 'AWS::Events::Rule', { EventBusName: importOf('event-bus-name'), EventPattern: Match.objectLike({ account: Match.anyValue() }) });
     const target = (rule.Properties.Targets as { DeadLetterConfig?: { Arn: { 'Fn::GetAtt': [string, string] } } }[])[0]!;
     const dlqId = target.DeadLetterConfig!.Arn['Fn::GetAtt'][0];
     stateless.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -244,9 +245,11 @@ describe('functions', () => {
     const functions = Object.values(
       stateless.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ [ENV.tableName]: Match.anyValue() }) } } }),
     ) as { Properties: Record<string, unknown> }[];
-    // inbound, api, compose (the API's outbox routes) and the outbox sender
-    expect(functions).toHaveLength(4);
+    // inbound, api, compose (the API's outbox routes), the outbox sender, delivery tracking and timers
+    expect(functions).toHaveLength(6);
     for (const fn of functions) {
+      // Delivery tracking and timers read and write only the table: they have no bucket.
+      const bucket = /delivery events|timers/.test(String(fn.Properties.Description)) ? {} : { [ENV.mailBucket]: importOf('mail-bucket-name') };
       expect(fn.Properties).toMatchObject({
         Architectures: ['arm64'],
         Runtime: 'nodejs22.x',
@@ -254,7 +257,7 @@ describe('functions', () => {
         Environment: {
           Variables: {
             [ENV.tableName]: importOf('table-name'),
-            [ENV.mailBucket]: importOf('mail-bucket-name'),
+            ...bucket,
             [ENV.eventBusName]: importOf('event-bus-name'),
             [ENV.stage]: 'test',
             NODE_OPTIONS: '--enable-source-maps',
@@ -271,7 +274,7 @@ describe('functions', () => {
 
   it('alarms on errors and throttles of every function', () => {
     for (const metric of ['Errors', 'Throttles']) {
-      expect(Object.keys(stateless.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metric, Namespace: 'AWS/Lambda' } }))).toHaveLength(4);
+      expect(Object.keys(stateless.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metric, Namespace: 'AWS/Lambda' } }))).toHaveLength(6);
     }
   });
 

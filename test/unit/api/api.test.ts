@@ -129,7 +129,7 @@ describe('OpenAPI document', () => {
     const doc = json(result);
     expect(doc.openapi).toBe('3.1.0');
     const list = doc.paths['/api/mailboxes/{mailboxId}/conversations'].get;
-    expect(list.parameters.map((p: any) => p.name)).toEqual(['mailboxId', 'status', 'assignee', 'limit', 'cursor']);
+    expect(list.parameters.map((p: any) => p.name)).toEqual(['mailboxId', 'status', 'assignee', 'archived', 'snoozed', 'limit', 'cursor']);
     expect(list.parameters.find((p: any) => p.name === 'status').schema.enum).toContain('in_progress');
     expect(doc.paths['/api/openapi.json'].get.security).toEqual([]);
   });
