@@ -8,6 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { deadLetterAlarm } from './alarms.js';
 import { acknowledge } from './nag.js';
+import { deadLetterQueue } from './queues.js';
 
 export interface EventLogProps {
   readonly stageName: string;
@@ -34,11 +35,7 @@ export class EventLog extends Construct {
       retention: logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    this.deadLetterQueue = deadLetterQueue(this);
     acknowledge(
       this.deadLetterQueue,
       'AwsSolutions-SQS3',

@@ -18,6 +18,7 @@ import { grantObjects, grantTableData } from './grants.js';
 import { MAIL_PREFIXES, receiptNames, receiptRuleArn } from './mail-layout.js';
 import { MailroomFunction } from './mailroom-function.js';
 import { acknowledgeWildcardResources } from './nag.js';
+import { deadLetterQueue } from './queues.js';
 
 /** Attempts before a failing message is moved to the dead-letter queue (and quarantined by the handler). */
 export const INBOUND_MAX_RECEIVES = 3;
@@ -94,11 +95,7 @@ export class InboundMail extends Construct {
     // SQS-managed encryption: SNS can deliver to it without a KMS key policy, at no extra cost.
     // A message moved to a DLQ keeps its original enqueue time, so the DLQ keeps messages longer.
     // See https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    this.deadLetterQueue = deadLetterQueue(this);
 
     this.handler = new MailroomFunction(this, 'Handler', {
       entry: 'inbound',

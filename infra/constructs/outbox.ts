@@ -21,6 +21,7 @@ import { grantObjects, grantTableData } from './grants.js';
 import { MAIL_PREFIXES } from './mail-layout.js';
 import { MailroomFunction } from './mailroom-function.js';
 import { acknowledge, acknowledgeWildcardResources } from './nag.js';
+import { schedulerQueueRole, workQueue } from './queues.js';
 
 export const SENDER_TIMEOUT = Duration.seconds(60);
 /** Receives of one trigger before it is dead-lettered: only infrastructure errors are retried this way. */
@@ -85,32 +86,15 @@ export class Outbox extends Construct {
     this.props = props;
     const stack = Stack.of(this);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    // Visibility timeout: six times the function timeout, Lambda's guidance for SQS event sources.
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(6 * SENDER_TIMEOUT.toSeconds()),
-      retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: OUTBOX_MAX_RECEIVES },
-    });
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = workQueue(this, {
+      consumerTimeout: SENDER_TIMEOUT, maxReceiveCount: OUTBOX_MAX_RECEIVES, retention: Duration.days(4),
+    }));
 
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
       scheduleGroupName: `mailroom-${props.stageName}-outbox`,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    // Scheduler assumes this role to send a trigger back to the queue; only schedules of this
-    // account may use it (confused-deputy protection).
-    // See https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role
-    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
-      description: 'EventBridge Scheduler: puts outbox retry and scheduled-send triggers on the outbox queue',
-    });
-    this.queue.grantSendMessages(this.schedulerRole);
+    this.schedulerRole = schedulerQueueRole(this, this.queue, 'EventBridge Scheduler: puts outbox retry and scheduled-send triggers on the outbox queue');
 
     // Suppression of addresses that bounced or complained, at the account's SES level.
     this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {

@@ -15,6 +15,7 @@ import { deadLetterAlarm, functionAlarms } from './alarms.js';
 import { grantTableData } from './grants.js';
 import { MailroomFunction } from './mailroom-function.js';
 import { acknowledgeWildcardResources } from './nag.js';
+import { schedulerQueueRole, workQueue } from './queues.js';
 
 export const TIMERS_TIMEOUT = Duration.seconds(30);
 /** Receives of one record before it is dead-lettered (only infrastructure errors are retried). */
@@ -52,30 +53,15 @@ export class Timers extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    // Visibility timeout: six times the function timeout, Lambda's guidance for SQS event sources.
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(6 * TIMERS_TIMEOUT.toSeconds()),
-      retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: TIMERS_MAX_RECEIVES },
-    });
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = workQueue(this, {
+      consumerTimeout: TIMERS_TIMEOUT, maxReceiveCount: TIMERS_MAX_RECEIVES, retention: Duration.days(4),
+    }));
 
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
       scheduleGroupName: `mailroom-${props.stageName}-timers`,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    // Only schedules of this account may use the role (confused-deputy protection).
-    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
-      description: 'EventBridge Scheduler: puts snooze and follow-up timers on the timers queue',
-    });
-    this.queue.grantSendMessages(this.schedulerRole);
+    this.schedulerRole = schedulerQueueRole(this, this.queue, 'EventBridge Scheduler: puts snooze and follow-up timers on the timers queue');
 
     this.armingRule = new events.Rule(this, 'ArmingRule', {
       eventBus: props.eventBus,

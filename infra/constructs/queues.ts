@@ -1,0 +1,52 @@
+/**
+ * The queue shapes every asynchronous path uses, created directly in the caller's scope (ids
+ * `DeadLetterQueue` and `Queue`) so logical ids stay those of the construct that owns them.
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+
+/** A dead-letter queue: encrypted, TLS only, kept 14 days (SQS's maximum) for inspection and redrive. */
+export function deadLetterQueue(scope: Construct, id = 'DeadLetterQueue'): sqs.Queue {
+  return new sqs.Queue(scope, id, {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+}
+
+export interface WorkQueueOptions {
+  /** Timeout of the consuming function; the visibility timeout is six times it, plus the batching window (Lambda's guidance for SQS event sources). */
+  consumerTimeout: Duration;
+  batchingWindow?: Duration;
+  maxReceiveCount: number;
+  retention: Duration;
+}
+
+/** A queue consumed by a Lambda function, with its dead-letter queue. */
+export function workQueue(scope: Construct, options: WorkQueueOptions): { queue: sqs.Queue; deadLetterQueue: sqs.Queue } {
+  const dlq = deadLetterQueue(scope);
+  const queue = new sqs.Queue(scope, 'Queue', {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    visibilityTimeout: Duration.seconds(6 * options.consumerTimeout.toSeconds() + (options.batchingWindow?.toSeconds() ?? 0)),
+    retentionPeriod: options.retention,
+    deadLetterQueue: { queue: dlq, maxReceiveCount: options.maxReceiveCount },
+  });
+  return { queue, deadLetterQueue: dlq };
+}
+
+/**
+ * The role EventBridge Scheduler assumes to put a one-time schedule's payload on `queue`; only
+ * schedules of this account may use it (confused-deputy protection).
+ * See https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role
+ */
+export function schedulerQueueRole(scope: Construct, queue: sqs.IQueue, description: string): iam.Role {
+  const role = new iam.Role(scope, 'SchedulerRole', {
+    assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } } }),
+    description,
+  });
+  queue.grantSendMessages(role);
+  return role;
+}
