@@ -1,6 +1,8 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct, type IConstruct } from 'constructs';
+import { acknowledgeWildcardResources } from './nag.js';
 
 export interface PrefixGrant {
   /** Key prefix ending in `/`. */
@@ -12,6 +14,13 @@ const READ_ACTIONS = ['s3:GetObject'];
 /** `AbortMultipartUpload` lets `@aws-sdk/lib-storage` clean up a failed multipart upload of a large attachment. */
 const WRITE_ACTIONS = ['s3:PutObject', 's3:AbortMultipartUpload'];
 
+/** The construct cdk-nag reports a grantee's policy findings on (a function's role). */
+function findingScope(grantee: iam.IGrantable): IConstruct {
+  const principal = grantee.grantPrincipal;
+  if (!Construct.isConstruct(principal)) throw new Error('Grant to a principal that is not a construct: its IAM5 findings cannot be acknowledged');
+  return principal;
+}
+
 /**
  * Object access limited to key prefixes: narrower than `bucket.grantRead(grantee, pattern)`, which
  * also grants `s3:GetBucket*` and every `s3:List*` action.
@@ -21,6 +30,8 @@ const WRITE_ACTIONS = ['s3:PutObject', 's3:AbortMultipartUpload'];
  * NoSuchKey into `NotFoundError`. A condition on `s3:prefix` does not help: the GET carries no
  * prefix, so the conditioned permission never applies to it.
  * See https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (Permissions)
+ *
+ * The prefix wildcards are what cdk-nag's IAM5 flags; they are acknowledged here, where they are granted.
  */
 export function grantObjects(grantee: iam.IGrantable, bucket: s3.IBucket, grants: PrefixGrant[]): void {
   const readArns = grants.map((g) => bucket.arnForObjects(`${g.prefix}*`));
@@ -28,6 +39,8 @@ export function grantObjects(grantee: iam.IGrantable, bucket: s3.IBucket, grants
   iam.Grant.addToPrincipal({ grantee, actions: READ_ACTIONS, resourceArns: readArns });
   if (writeArns.length > 0) iam.Grant.addToPrincipal({ grantee, actions: WRITE_ACTIONS, resourceArns: writeArns });
   iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [bucket.bucketArn] });
+  acknowledgeWildcardResources(findingScope(grantee), readArns,
+    'Object keys are generated per message, so access is granted per key prefix of the mail bucket, never to the whole bucket.');
 }
 
 /**
@@ -48,7 +61,8 @@ export const TABLE_DATA_ACTIONS = [
   'dynamodb:ConditionCheckItem',
 ];
 
-/** {@link TABLE_DATA_ACTIONS} on the table and its indexes (`<table arn>/index/*`). */
+/** {@link TABLE_DATA_ACTIONS} on the table and its indexes (`<table arn>/index/*`, acknowledged for cdk-nag here). */
 export function grantTableData(grantee: iam.IGrantable, table: dynamodb.ITable): void {
   table.grant(grantee, ...TABLE_DATA_ACTIONS);
+  acknowledgeWildcardResources(findingScope(grantee), [`${table.tableArn}/index/*`], 'The table grant covers its GSIs, which Mailroom queries.');
 }

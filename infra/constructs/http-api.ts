@@ -17,7 +17,7 @@ import { functionAlarms, notifyingAlarm } from './alarms.js';
 import { grantObjects, grantTableData } from './grants.js';
 import { MAIL_PREFIXES } from './mail-layout.js';
 import { MailroomFunction } from './mailroom-function.js';
-import { acknowledge, acknowledgeWildcardResources } from './nag.js';
+import { acknowledge } from './nag.js';
 
 /** Steady-state requests per second for the whole stage; a shared inbox UI polls, it does not stream. */
 export const API_RATE_LIMIT = 50;
@@ -99,11 +99,6 @@ export class MailroomHttpApi extends Construct {
     });
     grantTableData(this.composeHandler, props.table);
     props.eventBus.grantPutEventsTo(this.composeHandler);
-    acknowledgeWildcardResources(
-      this.composeHandler.role!,
-      [`${props.table.tableArn}/index/*`],
-      'The table grant covers its GSIs, which the outbox listing and the conversation lookups query.',
-    );
     grantTableData(this.handler, props.table);
     grantObjects(this.handler, props.mailBucket, [
       { prefix: MAIL_PREFIXES.inbound, access: 'read' },
@@ -111,16 +106,6 @@ export class MailroomHttpApi extends Construct {
       { prefix: MAIL_PREFIXES.bodies, access: 'read' },
     ]);
     props.eventBus.grantPutEventsTo(this.handler);
-    acknowledgeWildcardResources(
-      this.handler.role!,
-      [
-        props.mailBucket.arnForObjects(`${MAIL_PREFIXES.inbound}*`),
-        props.mailBucket.arnForObjects(`${MAIL_PREFIXES.attachments}*`),
-        props.mailBucket.arnForObjects(`${MAIL_PREFIXES.bodies}*`),
-        `${props.table.tableArn}/index/*`,
-      ],
-      'Read access is granted per key prefix of the mail bucket (raw mail, attachments, large bodies) because keys are generated per message; the table grant covers its GSIs, which the list queries read.',
-    );
 
     const cors = props.corsAllowOrigins.length > 0;
     this.api = new apigwv2.HttpApi(this, 'Api', {

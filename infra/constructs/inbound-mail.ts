@@ -17,7 +17,6 @@ import { deadLetterAlarm, functionAlarms, notifyingAlarm } from './alarms.js';
 import { grantObjects, grantTableData } from './grants.js';
 import { MAIL_PREFIXES, receiptNames, receiptRuleArn } from './mail-layout.js';
 import { MailroomFunction } from './mailroom-function.js';
-import { acknowledgeWildcardResources } from './nag.js';
 import { deadLetterQueue } from './queues.js';
 
 /** Attempts before a failing message is moved to the dead-letter queue (and quarantined by the handler). */
@@ -163,16 +162,6 @@ export class InboundMail extends Construct {
     ]);
     grantTableData(this.handler, props.table);
     props.eventBus.grantPutEventsTo(this.handler);
-    acknowledgeWildcardResources(
-      this.handler.role!,
-      [
-        props.mailBucket.arnForObjects(`${MAIL_PREFIXES.inbound}*`),
-        props.mailBucket.arnForObjects(`${MAIL_PREFIXES.attachments}*`),
-        props.mailBucket.arnForObjects(`${MAIL_PREFIXES.bodies}*`),
-        `${props.table.tableArn}/index/*`,
-      ],
-      'Object keys are generated per message, so access is granted per key prefix of the mail bucket (read inbound/, read-write attachments/ and bodies/); the table grant covers its GSIs, which threading and quarantine queries read.',
-    );
 
     // Receipt rules: one rule set per stage, one rule storing every message for the domains.
     // Spam and virus scanning adds the verdicts the handler records; it does not drop mail.

@@ -138,11 +138,8 @@ export class Outbox extends Construct {
         stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: this.configurationSet.configurationSetName }),
       ],
     }));
-    acknowledgeWildcardResources(this.sender.role!, [
-      props.mailBucket.arnForObjects(`${OUTBOUND_PREFIX}*`),
-      `${props.table.tableArn}/index/*`,
-      this.scheduleArnPattern(),
-    ], 'Raw outgoing mail is read per key prefix (outbound/), keys being generated per message; the table grant covers its GSIs; schedules are created and deleted per message and attempt, within the outbox schedule group only.');
+    acknowledgeWildcardResources(this.sender.role!, [this.scheduleArnPattern()],
+      'Schedules are created and deleted per message and attempt, within the outbox schedule group only.');
 
     deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, props.alarmTopic, 'A send trigger');
     notifyingAlarm(this, 'BacklogAgeAlarm', {
@@ -202,7 +199,6 @@ export class Outbox extends Construct {
     });
     grantTableData(fn, props.table);
     props.eventBus.grantPutEventsTo(fn);
-    acknowledgeWildcardResources(fn.role!, [`${props.table.tableArn}/index/*`], 'The table grant covers its GSIs.');
 
     const pattern = sesDeliveryEventPattern(this.configurationSet.configurationSetName);
     const rule = new events.Rule(this, 'DeliveryEventsRule', {
@@ -235,11 +231,8 @@ export class Outbox extends Construct {
     this.queue.grantSendMessages(fn);
     grantObjects(fn, this.props.mailBucket, [{ prefix: OUTBOUND_PREFIX, access: 'readWrite' }, { prefix: MAIL_PREFIXES.attachments, access: 'read' }]);
     this.grantScheduling(fn);
-    acknowledgeWildcardResources(fn.role!, [
-      this.props.mailBucket.arnForObjects(`${OUTBOUND_PREFIX}*`),
-      this.props.mailBucket.arnForObjects(`${MAIL_PREFIXES.attachments}*`),
-      this.scheduleArnPattern(),
-    ], 'The compose function writes raw outgoing mail per key prefix (outbound/), reads the attachments a forward carries (attachments/), keys being generated per message, and creates or deletes scheduled-send schedules within the outbox schedule group only.');
+    acknowledgeWildcardResources(fn.role!, [this.scheduleArnPattern()],
+      'The compose function creates or deletes scheduled-send schedules within the outbox schedule group only.');
   }
 
   private schedulingEnvironment(): Record<string, string> {

@@ -91,8 +91,8 @@ export class Timers extends Construct {
     const scheduleArns = stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.scheduleGroup.scheduleGroupName}/*` });
     iam.Grant.addToPrincipal({ grantee: this.fn, actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], resourceArns: [scheduleArns] });
     this.schedulerRole.grantPassRole(this.fn.grantPrincipal);
-    acknowledgeWildcardResources(this.fn.role!, [`${props.table.tableArn}/index/*`, scheduleArns],
-      'The table grant covers its GSIs; schedules are created per conversation and timer, within the timers schedule group only.');
+    acknowledgeWildcardResources(this.fn.role!, [scheduleArns],
+      'Schedules are created per conversation and timer, within the timers schedule group only.');
 
     deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, props.alarmTopic, 'A timer');
     functionAlarms(this, 'Function', this.fn, props.alarmTopic);

@@ -119,6 +119,17 @@ const changeResponse = z.object({
  */
 export function createWorkflowRoutes(deps: ApiDeps, workflow: ConversationWorkflow): AnyRoute[] {
   const caller = (claims: Parameters<typeof loadCaller>[0]) => loadCaller(claims, deps.directory);
+  /** One conditional change of a conversation, answered with its new state (or the refusal). */
+  const change = async (
+    ctx: { claims: Parameters<typeof loadCaller>[0]; params: { conversationId: string }; body: { expectedVersion?: number | undefined }; event: APIGatewayProxyEventV2WithJWTAuthorizer },
+    action: Action,
+  ): Promise<ApiResult> => {
+    const outcome = await workflow.change({
+      caller: caller(ctx.claims), conversationId: ctx.params.conversationId, action,
+      expectedVersion: expectedVersionOf(ctx.event, ctx.body.expectedVersion),
+    });
+    return changeResult(outcome, ctx.claims?.email ?? '');
+  };
   const notes = new NoteService({
     table: deps.table, repository: new ConversationRepository(deps.table), directory: deps.directory, events: deps.events, clock: deps.clock ?? systemClock,
   });
@@ -177,10 +188,7 @@ export function createWorkflowRoutes(deps: ApiDeps, workflow: ConversationWorkfl
           kind: 'assign', assignee: body.assignee === 'me' ? viewer : body.assignee, message: body.message ? body.message : null,
           ...(body.expectedAssignee !== undefined ? { expectedAssignee: body.expectedAssignee } : {}),
         };
-        const outcome = await workflow.change({
-          caller: caller(claims), conversationId: params.conversationId, action, expectedVersion: expectedVersionOf(event, body.expectedVersion),
-        });
-        return changeResult(outcome, viewer);
+        return change({ claims, params, body, event }, action);
       },
     }),
     defineRoute({
@@ -190,13 +198,7 @@ export function createWorkflowRoutes(deps: ApiDeps, workflow: ConversationWorkfl
       body: z.strictObject({ status: statusEnum, expectedVersion }),
       response: { status: 200, schema: changeResponse, description: 'The conversation after the change.' },
       errors: [404, 409, 422],
-      handle: async ({ claims, params, body, event }) => {
-        const outcome = await workflow.change({
-          caller: caller(claims), conversationId: params.conversationId, action: { kind: 'status', status: body.status },
-          expectedVersion: expectedVersionOf(event, body.expectedVersion),
-        });
-        return changeResult(outcome, claims?.email ?? '');
-      },
+      handle: (ctx) => change(ctx, { kind: 'status', status: ctx.body.status }),
     }),
     defineRoute({
       method: 'POST', path: '/api/conversations/{conversationId}/labels', operationId: 'labelConversation', tags: ['workflow'],
@@ -209,13 +211,7 @@ export function createWorkflowRoutes(deps: ApiDeps, workflow: ConversationWorkfl
       }).refine((b) => b.add.length + b.remove.length > 0, { message: 'add or remove at least one label', path: ['add'] }),
       response: { status: 200, schema: changeResponse, description: 'The conversation after the change.' },
       errors: [404, 409, 422],
-      handle: async ({ claims, params, body, event }) => {
-        const outcome = await workflow.change({
-          caller: caller(claims), conversationId: params.conversationId, action: { kind: 'labels', add: body.add, remove: body.remove },
-          expectedVersion: expectedVersionOf(event, body.expectedVersion),
-        });
-        return changeResult(outcome, claims?.email ?? '');
-      },
+      handle: (ctx) => change(ctx, { kind: 'labels', add: ctx.body.add, remove: ctx.body.remove }),
     }),
     ...(['archive', 'unarchive'] as const).map((which) => defineRoute({
       method: 'POST', path: `/api/conversations/{conversationId}/${which}`,
@@ -227,13 +223,7 @@ export function createWorkflowRoutes(deps: ApiDeps, workflow: ConversationWorkfl
       body: z.strictObject({ expectedVersion }).default({}),
       response: { status: 200, schema: changeResponse, description: 'The conversation after the change.' },
       errors: [404, 409],
-      handle: async ({ claims, params, body, event }) => {
-        const outcome = await workflow.change({
-          caller: caller(claims), conversationId: params.conversationId, action: { kind: which },
-          expectedVersion: expectedVersionOf(event, body.expectedVersion),
-        });
-        return changeResult(outcome, claims?.email ?? '');
-      },
+      handle: (ctx) => change(ctx, { kind: which }),
     })),
     defineRoute({
       method: 'POST', path: '/api/conversations/{conversationId}/snooze', operationId: 'snoozeConversation', tags: ['workflow'],
@@ -245,13 +235,7 @@ export function createWorkflowRoutes(deps: ApiDeps, workflow: ConversationWorkfl
       }),
       response: { status: 200, schema: changeResponse, description: 'The conversation after the change.' },
       errors: [404, 409, 422],
-      handle: async ({ claims, params, body, event }) => {
-        const outcome = await workflow.change({
-          caller: caller(claims), conversationId: params.conversationId, action: { kind: 'snooze', until: body.until },
-          expectedVersion: expectedVersionOf(event, body.expectedVersion),
-        });
-        return changeResult(outcome, claims?.email ?? '');
-      },
+      handle: (ctx) => change(ctx, { kind: 'snooze', until: ctx.body.until }),
     }),
     defineRoute({
       method: 'POST', path: '/api/conversations/{conversationId}/follow-up', operationId: 'setConversationFollowUp', tags: ['workflow'],
@@ -263,13 +247,7 @@ export function createWorkflowRoutes(deps: ApiDeps, workflow: ConversationWorkfl
       }),
       response: { status: 200, schema: changeResponse, description: 'The conversation after the change.' },
       errors: [404, 409, 422],
-      handle: async ({ claims, params, body, event }) => {
-        const outcome = await workflow.change({
-          caller: caller(claims), conversationId: params.conversationId, action: { kind: 'follow_up', at: body.at },
-          expectedVersion: expectedVersionOf(event, body.expectedVersion),
-        });
-        return changeResult(outcome, claims?.email ?? '');
-      },
+      handle: (ctx) => change(ctx, { kind: 'follow_up', at: ctx.body.at }),
     }),
     defineRoute({
       method: 'POST', path: '/api/conversations/{conversationId}/notes', operationId: 'addConversationNote', tags: ['notes'],
