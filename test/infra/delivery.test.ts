@@ -3,31 +3,21 @@
  * destination, the rule on the default bus, the delivery function with its retries, dead-letter
  * queue and alarms. Synthesized once, with bundling skipped (see stack.test.ts).
  */
-import { readFileSync } from 'node:fs';
-import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DELIVERY_RETRY_ATTEMPTS, DELIVERY_RULE_RETRY_ATTEMPTS } from '../../infra/constructs/outbox.js';
-import { createMailroom, type Mailroom } from '../../infra/mailroom.js';
+import type { Mailroom } from '../../infra/mailroom.js';
+import { synthesiseMailroom, type Resource, type Synthesised } from './synth.js';
 import { SES_DETAIL_TYPES } from '../../shared/outbox/delivery-ses-event.js';
-
-const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
 
 let mailroom: Mailroom;
 let stateless: Template;
-
-type Resource = { Properties: Record<string, any> };
+let resources: Synthesised['resources'];
 
 beforeAll(() => {
   // Prepare / Act
-  const app = new App({ context: { ...cdkJson.context, stageName: 'test', recipientDomains: ['mail.example.org'], 'aws:cdk:bundling-stacks': [] } });
-  mailroom = createMailroom(app);
-  stateless = Template.fromStack(mailroom.stateless);
+  ({ mailroom, stateless, resources } = synthesiseMailroom());
 });
-
-function resources(type: string, props: Record<string, unknown> = {}): Resource[] {
-  return Object.values(stateless.findResources(type, { Properties: Match.objectLike(props) })) as Resource[];
-}
 
 function logicalIdOf(type: string, props: Record<string, unknown>): string {
   const ids = Object.keys(stateless.findResources(type, { Properties: Match.objectLike(props) }));

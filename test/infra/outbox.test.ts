@@ -3,31 +3,21 @@
  * its event source, Scheduler group and role, SES configuration set, least-privilege grants.
  * Synthesized once, with bundling skipped (see stack.test.ts).
  */
-import { readFileSync } from 'node:fs';
-import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OUTBOX_ENV } from '../../shared/outbox/env.js';
 import { OUTBOX_MAX_RECEIVES, SENDER_BATCH_SIZE, SENDER_MAX_CONCURRENCY, SENDER_TIMEOUT } from '../../infra/constructs/outbox.js';
-import { createMailroom, type Mailroom } from '../../infra/mailroom.js';
-
-const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
+import type { Mailroom } from '../../infra/mailroom.js';
+import { synthesiseMailroom, type Resource, type Synthesised } from './synth.js';
 
 let mailroom: Mailroom;
 let stateless: Template;
-
-type Resource = { Properties: Record<string, any> };
+let resources: Synthesised['resources'];
 
 beforeAll(() => {
   // Prepare / Act
-  const app = new App({ context: { ...cdkJson.context, stageName: 'test', recipientDomains: ['mail.example.org'], 'aws:cdk:bundling-stacks': [] } });
-  mailroom = createMailroom(app);
-  stateless = Template.fromStack(mailroom.stateless);
+  ({ mailroom, stateless, resources } = synthesiseMailroom());
 });
-
-function resources(type: string, props: Record<string, unknown> = {}): Resource[] {
-  return Object.values(stateless.findResources(type, { Properties: Match.objectLike(props) })) as Resource[];
-}
 
 function senderFunction(): Resource {
   const found = resources('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('sends queued mail') });

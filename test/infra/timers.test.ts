@@ -3,31 +3,21 @@
  * bus rule that arms timers, the function and its event source, the Scheduler group and role, and
  * least-privilege grants. Synthesized once, with bundling skipped (see stack.test.ts).
  */
-import { readFileSync } from 'node:fs';
-import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TIMERS_BATCH_SIZE, TIMERS_MAX_RECEIVES, TIMERS_TIMEOUT } from '../../infra/constructs/timers.js';
-import { createMailroom, type Mailroom } from '../../infra/mailroom.js';
+import type { Mailroom } from '../../infra/mailroom.js';
+import { synthesiseMailroom, type Resource, type Synthesised } from './synth.js';
 import { TIMERS_ENV } from '../../shared/workflow/timers.js';
-
-const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
 
 let mailroom: Mailroom;
 let stateless: Template;
-
-type Resource = { Properties: Record<string, any> };
+let resources: Synthesised['resources'];
 
 beforeAll(() => {
   // Prepare / Act
-  const app = new App({ context: { ...cdkJson.context, stageName: 'test', recipientDomains: ['mail.example.org'], 'aws:cdk:bundling-stacks': [] } });
-  mailroom = createMailroom(app);
-  stateless = Template.fromStack(mailroom.stateless);
+  ({ mailroom, stateless, resources } = synthesiseMailroom());
 });
-
-function resources(type: string, props: Record<string, unknown> = {}): Resource[] {
-  return Object.values(stateless.findResources(type, { Properties: Match.objectLike(props) })) as Resource[];
-}
 
 function timersFunction(): Resource {
   const found = resources('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('snooze and follow-up timers') });
