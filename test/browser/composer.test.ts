@@ -3,10 +3,8 @@
  * message that reaches the SES emulator, a send undone within the undo window, a reply in a
  * conversation with its send status, addresses refused by the browser and by the API shown next
  * to their chip, a draft that survives a reload, and a send held by a disabled connector, seen
- * in the outbox and retried. Screenshots go to docs/screenshots/ (composer.png, outbox.png).
+ * in the outbox and retried. Screenshots: composer.png, outbox.png (see support/screenshots.ts).
  */
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDocumentClient } from '../../shared/adapters/aws.js';
@@ -14,8 +12,8 @@ import { Table } from '../../shared/adapters/dynamodb-table.js';
 import { saveOutboxSettings } from '../../shared/outbox/settings.js';
 import { sendMail } from '../support/local-stack.js';
 import { startWebHarness, type WebHarness } from './support/app.js';
+import { saveScreenshot } from './support/screenshots.js';
 
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 /** Short undo window and retries, so the tests wait seconds, not minutes. */
 const UNDO_SECONDS = 4;
 
@@ -38,8 +36,7 @@ async function sesEmail(subject: string): Promise<SesEmail | undefined> {
 }
 
 async function shot(name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
+  await saveScreenshot(page, name);
 }
 
 function composer(title: string) {

@@ -1,24 +1,21 @@
 /**
  * The inbox in Chromium against the local stack: sign in, mail arriving over SMTP shows up by
  * polling, keyboard navigation, reading French mail (UTF-8 and Windows-1252), the original .eml,
- * status filter, language switch, and errors in plain words. Screenshots go to docs/screenshots/.
+ * status filter, language switch, and errors in plain words. Screenshots: see support/screenshots.ts.
  */
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, sendMail } from '../support/local-stack.js';
 import { startWebHarness, type WebHarness } from './support/app.js';
+import { saveScreenshot } from './support/screenshots.js';
 
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 
 let web: WebHarness;
 let page: Page;
 
 async function shot(name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
+  await saveScreenshot(page, name);
 }
 
 /** Windows-1252: Latin-1 plus €, ’, œ and friends in 0x80-0x9f, as French mail clients send it. */
