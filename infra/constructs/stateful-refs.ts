@@ -20,6 +20,13 @@ export interface StatefulRefs {
   readonly eventBusArn: string;
   readonly userPoolArn: string;
   readonly webClientId: string;
+  /** Hosted UI base URL, `https://<prefix>.auth.<region>.amazoncognito.com`. */
+  readonly authBaseUrl: string;
+  readonly webBucketName: string;
+  readonly webBucketArn: string;
+  readonly webDistributionId: string;
+  /** The app's domain (`<id>.cloudfront.net`). */
+  readonly webDomainName: string;
 }
 
 export type StatefulRefName = keyof StatefulRefs;
@@ -33,6 +40,11 @@ const SUFFIXES: Record<StatefulRefName, string> = {
   eventBusArn: 'event-bus-arn',
   userPoolArn: 'user-pool-arn',
   webClientId: 'web-client-id',
+  authBaseUrl: 'auth-base-url',
+  webBucketName: 'web-bucket-name',
+  webBucketArn: 'web-bucket-arn',
+  webDistributionId: 'web-distribution-id',
+  webDomainName: 'web-domain-name',
 };
 
 /** Export name of one stateful value, e.g. `mailroom-dev:mail-bucket-arn`. */

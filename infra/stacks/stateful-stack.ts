@@ -6,6 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { TABLE } from '../../shared/model/table.js';
 import { MailStore } from '../constructs/mail-store.js';
+import { WebHosting } from '../constructs/web-hosting.js';
 import { acknowledge } from '../constructs/nag.js';
 import { exportName, importStatefulRefs, type StatefulRefName, type StatefulRefs } from '../constructs/stateful-refs.js';
 
@@ -32,6 +33,7 @@ export class StatefulStack extends Stack {
   readonly eventBus: events.EventBus;
   readonly userPool: cognito.UserPool;
   readonly webClient: cognito.UserPoolClient;
+  readonly web: WebHosting;
   /**
    * The stateful values as `Fn::ImportValue` of their named exports: what another stack uses
    * (see `stateful-refs.ts`). Within this stack, use the constructs.
@@ -42,10 +44,12 @@ export class StatefulStack extends Stack {
     super(scope, id, props);
 
     this.table = createTable(this);
-    this.mailBucket = new MailStore(this, 'MailStore', {
+    const mailStore = new MailStore(this, 'MailStore', {
       stageName: props.stageName,
       ...(props.rawMailRetentionDays !== undefined ? { rawMailRetentionDays: props.rawMailRetentionDays } : {}),
-    }).bucket;
+    });
+    this.mailBucket = mailStore.bucket;
+    this.web = new WebHosting(this, 'Web', { accessLogsBucket: mailStore.accessLogsBucket });
 
     this.eventBus = new events.EventBus(this, 'EventBus', { eventBusName: `mailroom-${props.stageName}` });
     this.eventBus.applyRemovalPolicy(RemovalPolicy.RETAIN);
@@ -58,7 +62,12 @@ export class StatefulStack extends Stack {
       retention: Duration.days(EVENT_ARCHIVE_RETENTION_DAYS),
     });
 
-    const { userPool, webClient, domain } = createUserPool(this, props);
+    const { userPool, webClient, domain } = createUserPool(this, {
+      ...props,
+      // The deployed app signs in from its own origin, besides any URL given in context (a dev server).
+      webCallbackUrls: [`${this.web.origin}/auth/callback`, ...props.webCallbackUrls],
+      webLogoutUrls: [`${this.web.origin}/`, ...props.webLogoutUrls],
+    });
     this.userPool = userPool;
     this.webClient = webClient;
 
@@ -71,6 +80,11 @@ export class StatefulStack extends Stack {
       eventBusArn: this.eventBus.eventBusArn,
       userPoolArn: userPool.userPoolArn,
       webClientId: webClient.userPoolClientId,
+      authBaseUrl: domain.baseUrl(),
+      webBucketName: this.web.bucket.bucketName,
+      webBucketArn: this.web.bucket.bucketArn,
+      webDistributionId: this.web.distribution.distributionId,
+      webDomainName: this.web.distribution.distributionDomainName,
     };
     const outputIds: Record<StatefulRefName, string> = {
       tableName: 'TableName',
@@ -81,13 +95,18 @@ export class StatefulStack extends Stack {
       eventBusArn: 'EventBusArn',
       userPoolArn: 'UserPoolArn',
       webClientId: 'WebClientId',
+      authBaseUrl: 'AuthBaseUrl',
+      webBucketName: 'WebBucketName',
+      webBucketArn: 'WebBucketArn',
+      webDistributionId: 'WebDistributionId',
+      webDomainName: 'WebDomainName',
     };
     for (const key of Object.keys(values) as StatefulRefName[]) {
       new CfnOutput(this, outputIds[key], { value: values[key], exportName: exportName(props.stageName, key) });
     }
     this.refs = importStatefulRefs(props.stageName);
     new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId });
-    new CfnOutput(this, 'AuthBaseUrl', { value: domain.baseUrl(), description: 'Cognito hosted sign-in (OAuth 2.0 authorize/token endpoints)' });
+    new CfnOutput(this, 'WebUrl', { value: `${this.web.origin}/`, description: 'The web app' });
   }
 }
 

@@ -13,6 +13,7 @@ import { InboundMail } from '../constructs/inbound-mail.js';
 import { acknowledge } from '../constructs/nag.js';
 import { Outbox } from '../constructs/outbox.js';
 import { Timers } from '../constructs/timers.js';
+import { WebDeployment } from '../constructs/web-deployment.js';
 import type { StatefulRefs } from '../constructs/stateful-refs.js';
 
 export interface StatelessStackProps extends StackProps {
@@ -79,7 +80,8 @@ export class StatelessStack extends Stack {
       stageName: props.stageName,
       userPool,
       webClient,
-      corsAllowOrigins: props.corsAllowOrigins,
+      // The deployed web app's origin, and any other given in context (a dev server).
+      corsAllowOrigins: [`https://${refs.webDomainName}`, ...props.corsAllowOrigins],
       mailBucket,
       table,
       tableName: refs.tableName,
@@ -111,6 +113,15 @@ export class StatelessStack extends Stack {
     });
 
     new EventLog(this, 'EventLog', { stageName: props.stageName, eventBus, alarmTopic: this.alarmTopic });
+
+    new WebDeployment(this, 'Web', {
+      bucket: s3.Bucket.fromBucketAttributes(this, 'WebBucket', { bucketArn: refs.webBucketArn, bucketName: refs.webBucketName }),
+      distributionId: refs.webDistributionId,
+      domainName: refs.webDomainName,
+      apiUrl: this.httpApi.url,
+      authBaseUrl: refs.authBaseUrl,
+      webClientId: refs.webClientId,
+    });
 
     this.acknowledgeCustomResourceFindings();
 

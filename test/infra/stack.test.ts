@@ -366,9 +366,11 @@ describe('HTTP API', () => {
     expect(keys.sort()).toEqual(['ANY /api/{proxy+}', 'GET /api/openapi.json', 'OPTIONS /api/{proxy+}', ...COMPOSE_ROUTE_KEYS].sort());
   });
 
-  it('answers CORS preflights for the configured origins without a token', () => {
+  it('answers CORS preflights for the web app and the configured origins without a token', () => {
     stateless.hasResourceProperties('AWS::ApiGatewayV2::Api', {
-      CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://app.example.org'] }),
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: [{ 'Fn::Join': ['', ['https://', { 'Fn::ImportValue': 'mailroom-test:web-domain-name' }]] }, 'https://app.example.org'],
+      }),
     });
     stateless.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'OPTIONS /api/{proxy+}', AuthorizationType: 'NONE' });
   });

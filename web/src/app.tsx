@@ -2,8 +2,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { createApiClient } from './api/client';
 import type { Me } from './api/types';
-import { localProvider } from './auth/local-provider';
-import { clearSession, loadSession, saveSession, type Session } from './auth/session';
+import type { CognitoProvider } from './auth/cognito-provider';
+import { clearSession, loadSession, saveSession, type AuthProvider, type Session } from './auth/session';
 import { ErrorNote } from './components/error-note';
 import { HelpDialog } from './components/help-dialog';
 import { MailboxNav } from './components/mailbox-nav';
@@ -22,7 +22,8 @@ function safeNext(next: string | null): string {
   return next !== null && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/sign-in') ? next : '/';
 }
 
-export function App() {
+export function App(props: { provider: AuthProvider }) {
+  const { provider } = props;
   const location = useLocation();
   const route = parseRoute(location.pathname, location.search);
   const [session, setSession] = useState<Session | null>(() => loadSession());
@@ -34,6 +35,7 @@ export function App() {
   const [meAttempt, setMeAttempt] = useState(0);
   const [language, setLanguage] = useState<Language>(() => pickLanguage(null));
   const [helpOpen, setHelpOpen] = useState(false);
+  const [callbackError, setCallbackError] = useState<unknown>(null);
 
   const expire = useCallback(() => {
     clearSession();
@@ -44,13 +46,25 @@ export function App() {
   const api = useMemo(() => createApiClient({ getToken: () => sessionRef.current?.token ?? null, onUnauthorized: expire }), [expire]);
 
   useEffect(() => {
-    if (session === null && route.name !== 'sign-in') {
+    if (session === null && route.name !== 'sign-in' && route.name !== 'auth-callback') {
       const here = location.pathname + location.search;
       navigate(here === '/' ? '/sign-in' : `/sign-in?next=${encodeURIComponent(here)}`, { replace: true });
     } else if (session !== null && route.name === 'sign-in') {
       navigate(safeNext(route.next), { replace: true });
     }
   }, [session, route.name]);
+
+  // Back from the hosted UI: trade the code for a session once, then go where the user was going.
+  useEffect(() => {
+    if (route.name !== 'auth-callback' || !('complete' in provider)) return;
+    (provider as CognitoProvider).complete(route.search).then(
+      ({ session: next, next: path }) => {
+        signedIn(next);
+        navigate(safeNext(path), { replace: true });
+      },
+      (error: unknown) => setCallbackError(error),
+    );
+  }, [route.name]);
 
   useEffect(() => {
     if (session === null) return;
@@ -89,7 +103,9 @@ export function App() {
     setSession(null);
     setMe(null);
     setNotice(null);
-    navigate('/sign-in');
+    const away = provider.signOutUrl();
+    if (away !== null) window.location.assign(away);
+    else navigate('/sign-in');
   };
   const signedIn = (next: Session): void => {
     saveSession(next);
@@ -102,7 +118,13 @@ export function App() {
       {session === null ? (
         <>
           <TopBar userName={null} onLanguage={changeLanguage} />
-          <SignInWithNotice notice={notice} onSignedIn={signedIn} />
+          <SignInWithNotice
+            provider={provider}
+            notice={notice}
+            next={route.name === 'sign-in' ? route.next : null}
+            callbackError={callbackError}
+            onSignedIn={signedIn}
+          />
         </>
       ) : (
         <>
@@ -132,9 +154,23 @@ const LazyOutbox = lazyComponent(
   (retry) => (retry ? <LoadFailed onRetry={retry} /> : <Loading />),
 );
 
-function SignInWithNotice(props: { notice: MessageKey | null; onSignedIn: (session: Session) => void }) {
+function SignInWithNotice(props: {
+  provider: AuthProvider;
+  notice: MessageKey | null;
+  next: string | null;
+  callbackError: unknown;
+  onSignedIn: (session: Session) => void;
+}) {
   const { t } = useI18n();
-  return <SignIn provider={localProvider} notice={props.notice ? t(props.notice) : null} onSignedIn={props.onSignedIn} />;
+  return (
+    <SignIn
+      provider={props.provider}
+      notice={props.notice ? t(props.notice) : null}
+      next={props.next}
+      initialError={props.callbackError}
+      onSignedIn={props.onSignedIn}
+    />
+  );
 }
 
 function Loading() {

@@ -2,10 +2,22 @@
  * The one way the app talks to the HTTP API: bearer token from the auth module, JSON in and out,
  * and every failure turned into an {@link ApiError} that the UI can put into plain words.
  */
+import { LOCAL_CONFIG } from '../runtime-config';
 import type { Problem } from './types';
 
-/** Where the API lives: same origin by default (the local stack serves both), or `VITE_API_BASE_URL`. */
-export const API_BASE_URL: string = (import.meta.env.VITE_API_BASE_URL as string | undefined)?.replace(/\/$/, '') ?? '';
+let baseUrlSetting = LOCAL_CONFIG.apiBaseUrl;
+
+/**
+ * Where the API lives: same origin on the local stack (it serves both), `VITE_API_BASE_URL` when
+ * built with one, or the deployed stack's `/config.json` (set once at start-up, before rendering).
+ */
+export function apiBaseUrl(): string {
+  return baseUrlSetting;
+}
+
+export function setApiBaseUrl(url: string): void {
+  baseUrlSetting = url.replace(/\/$/, '');
+}
 
 const REQUEST_TIMEOUT_MS = 20_000;
 
@@ -49,7 +61,7 @@ export interface ApiClient {
 }
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
-  const baseUrl = options.baseUrl ?? API_BASE_URL;
+  const baseUrl = options.baseUrl ?? apiBaseUrl();
   const url = (path: string): string => `${baseUrl}${path}`;
 
   const request = async (method: string, path: string, body: unknown, init: RequestOptions = {}): Promise<Response> => {

@@ -2,7 +2,7 @@
  * The local stack's development sign-in (`POST /local/sign-in`), on the API's origin. It exists
  * only on `npm start`; a deployed app uses Cognito instead.
  */
-import { API_BASE_URL, ApiError } from '../api/client';
+import { ApiError, apiBaseUrl } from '../api/client';
 import type { Problem } from '../api/types';
 import type { AuthProvider, Session } from './session';
 
@@ -21,7 +21,7 @@ export const localProvider: AuthProvider = {
     const path = '/local/sign-in';
     let response: Response;
     try {
-      response = await fetch(`${API_BASE_URL}${path}`, {
+      response = await fetch(`${apiBaseUrl()}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify({ email }),

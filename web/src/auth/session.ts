@@ -19,7 +19,8 @@ export interface AuthProvider {
   id: 'local' | 'cognito';
   /** Whether this provider asks for an email in the app (local) or redirects elsewhere (Cognito). */
   asksForEmail: boolean;
-  signIn(email: string): Promise<Session>;
+  /** `next`: the app path to return to, kept across the hosted UI's redirect. */
+  signIn(email: string, next?: string | null): Promise<Session>;
   /** Where to go after the session is dropped (the hosted UI's logout URL for Cognito). */
   signOutUrl(): string | null;
 }

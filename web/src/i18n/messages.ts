@@ -19,6 +19,8 @@ export const en = {
 
   'signIn.title': 'Sign in to Mailroom',
   'signIn.localIntro': 'Development sign-in of the local stack: enter the email address of a user of this Mailroom.',
+  'signIn.hostedIntro': 'You sign in on your organisation’s Mailroom sign-in page, then come back here.',
+  'signIn.hostedSubmit': 'Continue to sign-in',
   'signIn.email': 'Email address',
   'signIn.emailHint': 'For example julien@acme.test',
   'signIn.submit': 'Sign in',
@@ -372,6 +374,8 @@ export const fr: Messages = {
 
   'signIn.title': 'Connexion à Mailroom',
   'signIn.localIntro': 'Connexion de développement de la pile locale : saisissez l’adresse e-mail d’un utilisateur de ce Mailroom.',
+  'signIn.hostedIntro': 'Vous vous connectez sur la page de connexion Mailroom de votre organisation, puis revenez ici.',
+  'signIn.hostedSubmit': 'Continuer vers la connexion',
   'signIn.email': 'Adresse e-mail',
   'signIn.emailHint': 'Par exemple julien@acme.test',
   'signIn.submit': 'Se connecter',

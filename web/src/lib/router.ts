@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 
 export type Route =
   | { name: 'sign-in'; next: string | null }
+  | { name: 'auth-callback'; search: string }
   | { name: 'home' }
   | { name: 'mailbox'; mailboxId: string; conversationId: string | null; status: string | null }
   | { name: 'outbox'; mailboxId: string }
@@ -14,6 +15,7 @@ export type Route =
 export function parseRoute(pathname: string, search: string): Route {
   const params = new URLSearchParams(search);
   if (pathname === '/sign-in') return { name: 'sign-in', next: params.get('next') };
+  if (pathname === '/auth/callback') return { name: 'auth-callback', search };
   if (pathname === '/' || pathname === '') return { name: 'home' };
   const outbox = /^\/mailboxes\/([^/]+)\/outbox\/?$/.exec(pathname);
   if (outbox) return { name: 'outbox', mailboxId: decodeURIComponent(outbox[1]!) };
