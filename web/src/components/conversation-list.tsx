@@ -33,6 +33,10 @@ export interface ConversationListProps {
   holdLoading: boolean;
   onLoadMore: () => void;
   onSelect: (conversationId: string) => void;
+  /** Conversations ticked for a bulk action. */
+  checked: ReadonlySet<string>;
+  /** Tick or untick one; `range`: from the last ticked one to this one (Shift+click). */
+  onToggle: (conversationId: string, range: boolean) => void;
 }
 
 function rootFontSize(): number {
@@ -116,12 +120,23 @@ export function ConversationList(props: ConversationListProps) {
     rows.push(
       <li
         key={id}
-        class={`row${id === props.selectedId ? ' row--selected' : ''}${conversation.unread ? ' row--unread' : ''}`}
+        class={`row${id === props.selectedId ? ' row--selected' : ''}${conversation.unread ? ' row--unread' : ''}${props.checked.has(id) ? ' row--checked' : ''}`}
         data-conversation-id={id}
         aria-posinset={index + 1}
         aria-setsize={props.hasMore ? -1 : count}
         style={{ transform: `translateY(${index * rowHeight}px)`, height: `${rowHeight}px` }}
       >
+        <input
+          type="checkbox"
+          class="row__check"
+          tabIndex={-1}
+          checked={props.checked.has(id)}
+          aria-label={t('bulk.select', { subject: conversation.subject || t('inbox.noSubject') })}
+          onClick={(event) => {
+            event.preventDefault();
+            props.onToggle(id, event.shiftKey);
+          }}
+        />
         <a
           href={mailboxPath(props.mailboxId, { conversationId: id, status: props.status })}
           tabIndex={id === tabStop ? 0 : -1}

@@ -15,6 +15,8 @@ import { describeError } from '../lib/errors';
 import { usePolling } from '../lib/polling';
 import { saveDraft, type Draft } from '../lib/drafts';
 import { mailboxPath, navigate } from '../lib/router';
+import { BULK_MAX, runBulk, type BulkAction, type BulkOutcome } from '../lib/bulk';
+import { BulkBar, type BulkControls } from '../components/bulk-bar';
 import { useShortcuts } from '../lib/shortcuts';
 import { useConversations } from '../lib/use-conversations';
 import { ConversationView, type ReplyRequest } from './conversation-view';
@@ -50,6 +52,64 @@ export function Inbox(props: InboxProps) {
   const [conversationReload, setConversationReload] = useState(0);
   const replyRequest = useRef<((kind: ReplyRequest) => void) | null>(null);
   const mayCompose = mailbox.role !== 'agent';
+  /** Conversations ticked for a bulk action, and the last one ticked (Shift+click ranges). */
+  const [checked, setChecked] = useState<ReadonlySet<string>>(new Set());
+  const lastTicked = useRef<string | null>(null);
+  const bulk = useRef<BulkControls | null>(null);
+
+  useEffect(() => {
+    setChecked(new Set());
+    lastTicked.current = null;
+  }, [mailbox.mailboxId, status]);
+
+  const toggle = (id: string, range: boolean): void => {
+    setChecked((current) => {
+      const next = new Set(current);
+      const items = state.items;
+      const from = range && lastTicked.current !== null ? items.findIndex((c) => c.conversationId === lastTicked.current) : -1;
+      const to = items.findIndex((c) => c.conversationId === id);
+      if (from !== -1 && to !== -1) {
+        const [low, high] = from < to ? [from, to] : [to, from];
+        for (const c of items.slice(low, high + 1)) if (next.size < BULK_MAX) next.add(c.conversationId);
+      } else if (next.has(id)) {
+        next.delete(id);
+      } else if (next.size < BULK_MAX) {
+        next.add(id);
+      }
+      return next;
+    });
+    lastTicked.current = id;
+  };
+  const allLoadedChecked = state.items.length > 0 && state.items.slice(0, BULK_MAX).every((c) => checked.has(c.conversationId));
+  const checkedItems = state.items.filter((c) => checked.has(c.conversationId));
+
+  /** After a bulk action: show each change, untick what went through, and let archived ones leave. */
+  const bulkDone = (outcomes: BulkOutcome[], action: BulkAction): void => {
+    for (const outcome of outcomes) if (outcome.after) patch(outcome.after);
+    setChecked((current) => {
+      const next = new Set(current);
+      for (const outcome of outcomes) if (outcome.after) next.delete(outcome.conversation.conversationId);
+      return next;
+    });
+    setAnnouncement(tp('bulk.doneAll', outcomes.filter((o) => o.after).length));
+    if (action.kind === 'archive' || outcomes.some((o) => o.after === null)) void refresh();
+  };
+
+  /** A shortcut acts on the ticked conversations, or else on the one under the cursor. */
+  const act = (action: BulkAction): void => {
+    if (checked.size > 0) {
+      bulk.current?.run(action);
+      return;
+    }
+    const target = state.items.find((c) => c.conversationId === selectedId);
+    if (!target) return;
+    void runBulk(props.api, [target], action, () => undefined).then((outcomes) => {
+      bulkDone(outcomes, action);
+      const failed = outcomes[0]?.after === null;
+      setAnnouncement(failed ? t('bulk.failedOne') : t('bulk.doneOne'));
+      if (!failed && action.kind === 'archive' && openId === target.conversationId) back();
+    });
+  };
 
   usePolling(refresh);
 
@@ -108,6 +168,15 @@ export function Inbox(props: InboxProps) {
     },
     Escape: back,
     u: back,
+    x: () => selectedId && toggle(selectedId, false),
+    e: () => act({ kind: 'archive' }),
+    t: () => (mailbox.role === 'admin' || mailbox.role === 'dispatcher') && act({ kind: 'assign', assignee: 'me' }),
+    l: (event) => {
+      if (checked.size === 0 && selectedId) toggle(selectedId, false);
+      event.preventDefault();
+      // The bar appears with the first ticked conversation: focus its label field once rendered.
+      requestAnimationFrame(() => bulk.current?.focusLabel());
+    },
     r: () => void refresh(),
     c: () => mayCompose && setComposing({ kind: 'new', mailbox }),
     R: () => replyRequest.current?.('reply'),
@@ -159,6 +228,19 @@ export function Inbox(props: InboxProps) {
               </button>
             ) : null}
           </div>
+          {state.items.length > 0 ? (
+            <label class="list-pane__select">
+              <input
+                type="checkbox"
+                checked={allLoadedChecked}
+                onChange={() => {
+                  setChecked(allLoadedChecked ? new Set() : new Set(state.items.slice(0, BULK_MAX).map((c) => c.conversationId)));
+                  lastTicked.current = null;
+                }}
+              />
+              {t('bulk.selectAll')}
+            </label>
+          ) : null}
           <p class="list-pane__summary muted">
             {state.loading ? null : tp('inbox.loaded', state.items.length)}
             {state.refreshedAt ? ` · ${t('inbox.updatedAt', { time: i18n.formatTime(state.refreshedAt) })}` : null}
@@ -168,6 +250,17 @@ export function Inbox(props: InboxProps) {
             <ErrorNote title={t('inbox.refreshFailed')} error={describeError(state.refreshError, i18n)} onRetry={() => void refresh()} />
           ) : null}
         </div>
+
+        {checkedItems.length > 0 ? (
+          <BulkBar
+            api={props.api}
+            selected={checkedItems}
+            role={mailbox.role}
+            onDone={bulkDone}
+            onClear={() => setChecked(new Set())}
+            controls={bulk}
+          />
+        ) : null}
 
         {state.error !== null ? (
           <ErrorNote title={t('inbox.loadFailed')} error={describeError(state.error, i18n, 'mailbox.notMember')} onRetry={() => void reload()} />
@@ -192,6 +285,8 @@ export function Inbox(props: InboxProps) {
               setSelectedId(id);
               openedByBrowsing.current = false;
             }}
+            checked={checked}
+            onToggle={toggle}
           />
         )}
 
