@@ -117,7 +117,7 @@ export class MailroomHttpApi extends Construct {
             corsPreflight: {
               allowOrigins: props.corsAllowOrigins,
               allowMethods: [apigwv2.CorsHttpMethod.ANY],
-              allowHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key'],
+              allowHeaders: ['authorization', 'content-type', 'if-match', 'if-none-match', 'idempotency-key'],
               exposeHeaders: ['etag', 'location'],
               maxAge: Duration.hours(1),
               allowCredentials: false,

@@ -5,6 +5,7 @@
  */
 import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { fieldErrors, problems, ProblemError, problemBody } from './problem.js';
 
@@ -183,7 +184,7 @@ export function toLambdaHandler(route: AnyRoute) {
       const query = parsePart('query', route.query, event.queryStringParameters ?? {});
       const body = parsePart('body', route.body, route.body ? readJsonBody(event) : undefined);
       const result = await route.handle({ params, query, body, claims, event });
-      return toResponse(result);
+      return toResponse(result, event);
     } catch (error) {
       return errorResponse(error, event.rawPath);
     }
@@ -200,14 +201,33 @@ function parsePart(part: 'path' | 'query' | 'body', schema: z.ZodType | undefine
   return result.data;
 }
 
-function toResponse(result: ApiResult): APIGatewayProxyStructuredResultV2 {
+/**
+ * A GET answered 200 without an ETag of its own (a route's ETag is its resource version, for
+ * If-Match) gets a weak ETag of its body, and a request whose `If-None-Match` names it gets 304
+ * with no body: pollers (the web app's lists, integrations) revalidate without downloading again.
+ * `no-store` stays: mail content never goes into shared or disk caches; the client keeps the copy.
+ * See https://www.rfc-editor.org/rfc/rfc9110#name-if-none-match
+ */
+function toResponse(result: ApiResult, event?: APIGatewayProxyEventV2WithJWTAuthorizer): APIGatewayProxyStructuredResultV2 {
   if ('redirect' in result) return { statusCode: result.status, headers: { location: result.redirect, 'cache-control': 'no-store' } };
   if (!('body' in result)) return { statusCode: 204 };
-  return {
-    statusCode: result.status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...result.headers },
-    body: JSON.stringify(result.body),
-  };
+  const body = JSON.stringify(result.body);
+  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...result.headers };
+  if (event?.requestContext.http.method === 'GET' && result.status === 200 && headers['etag'] === undefined) {
+    const tag = `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+    headers['etag'] = tag;
+    if (matchesIfNoneMatch(event.headers['if-none-match'], tag)) {
+      return { statusCode: 304, headers: { etag: tag, 'cache-control': 'no-store' } };
+    }
+  }
+  return { statusCode: result.status, headers, body };
+}
+
+/** Weak comparison (RFC 9110 8.8.3.2): `W/` is ignored on both sides; `*` matches any. */
+function matchesIfNoneMatch(header: string | undefined, tag: string): boolean {
+  if (header === undefined) return false;
+  const opaque = (value: string) => value.trim().replace(/^W\//, '');
+  return header.split(',').some((candidate) => candidate.trim() === '*' || opaque(candidate) === opaque(tag));
 }
 
 export function errorResponse(error: unknown, instance?: string): APIGatewayProxyStructuredResultV2 {

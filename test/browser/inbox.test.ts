@@ -279,6 +279,24 @@ describe('the inbox in Chromium', () => {
     await page.getByText('Cette boîte n’existe pas ou vous n’en êtes pas membre.').waitFor();
   });
 
+  it('revalidates the list when it polls: an unchanged list comes back as 304 with no body', async () => {
+    const statuses: number[] = [];
+    const onResponse = (response: import('playwright-core').Response): void => {
+      if (/\/api\/mailboxes\/support\/conversations\?/.test(response.url())) statuses.push(response.status());
+    };
+    await page.goto(`${web.url}/mailboxes/support`);
+    const rows = page.getByRole('list', { name: 'Conversations de Support' }).getByRole('listitem');
+    await rows.first().waitFor();
+    const shown = await rows.count();
+    page.on('response', onResponse);
+    await page.getByRole('button', { name: 'Actualiser' }).click();
+    await page.getByRole('button', { name: 'Actualiser' }).click();
+    await expect.poll(() => statuses.length).toBeGreaterThanOrEqual(2);
+    page.off('response', onResponse);
+    expect(statuses.at(-1)).toBe(304);
+    expect(await rows.count()).toBe(shown);
+  });
+
   it('sends an expired session back to sign-in, saying why', async () => {
     const stale = await web.newPage();
     await stale.addInitScript(() => {

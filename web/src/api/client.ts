@@ -50,7 +50,15 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** `manual` returns an opaque redirect instead of following it (downloads). */
   redirect?: RequestRedirect;
+  /**
+   * Polling: send the ETag of the last answer to this path (`If-None-Match`) and reuse that
+   * answer on 304, so an unchanged list costs a few bytes.
+   */
+  revalidate?: boolean;
 }
+
+/** Answers kept for revalidation, per path; the oldest go first. */
+const REVALIDATION_ENTRIES = 20;
 
 export interface ApiClient {
   get<T>(path: string, options?: RequestOptions): Promise<T>;
@@ -63,6 +71,7 @@ export interface ApiClient {
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const baseUrl = options.baseUrl ?? apiBaseUrl();
   const url = (path: string): string => `${baseUrl}${path}`;
+  const kept = new Map<string, { etag: string; body: unknown }>();
 
   const request = async (method: string, path: string, body: unknown, init: RequestOptions = {}): Promise<Response> => {
     const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
@@ -80,7 +89,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       if (init.signal?.aborted) throw error;
       throw new ApiError(timeout.aborted ? 'timeout' : 'network', 0, path);
     }
-    if (response.ok || response.type === 'opaqueredirect') return response;
+    if (response.ok || response.status === 304 || response.type === 'opaqueredirect') return response;
     const problem = await readProblem(response);
     if (response.status === 401) options.onUnauthorized?.();
     throw new ApiError('http', response.status, path, problem);
@@ -89,7 +98,18 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   return {
     url,
     async get<T>(path: string, init?: RequestOptions): Promise<T> {
-      return (await (await request('GET', path, undefined, init)).json()) as T;
+      if (!init?.revalidate) return (await (await request('GET', path, undefined, init)).json()) as T;
+      const previous = kept.get(path);
+      const response = await request('GET', path, undefined, previous ? { ...init, headers: { ...init.headers, 'if-none-match': previous.etag } } : init);
+      if (response.status === 304 && previous) return previous.body as T;
+      const body = (await response.json()) as T;
+      const etag = response.headers.get('etag');
+      kept.delete(path);
+      if (etag !== null) {
+        kept.set(path, { etag, body });
+        if (kept.size > REVALIDATION_ENTRIES) kept.delete(kept.keys().next().value!);
+      }
+      return body;
     },
     async send<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, init?: RequestOptions): Promise<T> {
       const response = await request(method, path, body, init);

@@ -34,11 +34,12 @@ function listPath(mailboxId: string, status: string | null, cursor: string | nul
 /** Filtered lists (an agent's own conversations) can return sparse pages: read on until half a page is there. */
 const MAX_PAGES_PER_FILL = 4;
 
-async function fetchFilled(api: ApiClient, mailboxId: string, status: string | null, cursor: string | null): Promise<ConversationPage> {
+async function fetchFilled(api: ApiClient, mailboxId: string, status: string | null, cursor: string | null, revalidate = false): Promise<ConversationPage> {
   const items: ConversationSummary[] = [];
   let next = cursor;
   for (let pages = 0; pages < MAX_PAGES_PER_FILL; pages++) {
-    const page = await api.get<ConversationPage>(listPath(mailboxId, status, next));
+    // Polling re-reads the first pages: an unchanged page comes back as a 304.
+    const page = await api.get<ConversationPage>(listPath(mailboxId, status, next), { revalidate });
     items.push(...page.items);
     next = page.nextCursor;
     if (next === null || items.length >= FIRST_PAGE_SIZE / 2) break;
@@ -93,7 +94,7 @@ export function useConversations(api: ApiClient, mailboxId: string, status: stri
       return;
     }
     try {
-      const page = await fetchFilled(api, mailboxId, status, null);
+      const page = await fetchFilled(api, mailboxId, status, null, true);
       if (mine !== generation.current) return;
       setState((s) => {
         const merged = mergeFirstPage(s.items, s.nextCursor, page);

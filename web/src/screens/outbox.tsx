@@ -54,7 +54,7 @@ export function OutboxScreen(props: OutboxScreenProps) {
   /** Reloads the first page, keeping pages already loaded further down. */
   const refresh = async (): Promise<void> => {
     try {
-      const page = await props.api.get<OutboxPage>(`${base}?limit=50`);
+      const page = await props.api.get<OutboxPage>(`${base}?limit=50`, { revalidate: true });
       setItems((current) => {
         if (current === null || current.length <= page.items.length) {
           setNextCursor(page.nextCursor);
