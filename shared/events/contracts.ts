@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import type { DomainEvent } from '../ports/index.js';
+import { CASE_EVENTS } from '../cases/event-contracts.js';
 
 export const EVENT_SOURCE = 'mailroom';
 
@@ -86,6 +87,47 @@ export const followUpDueData = conversationChange.extend({
   setBy: z.string().describe('Email of the member who set the reminder, the person to remind.'),
 });
 
+export const conversationMovedData = conversationChange.extend({
+  fromMailboxId: z.string().describe('The mailbox the conversation left; `mailboxId` is the one it is in now.'),
+  previousAssignee: z.string().nullable().describe('Assignee before the move; cleared when not a member of the target mailbox.'),
+});
+
+export const conversationQualifiedData = conversationChange.extend({
+  qualification: z.string().nullable().describe('Qualification id after the change (GET /api/qualifications), null when removed.'),
+  previousQualification: z.string().nullable(),
+});
+
+export const conversationOverdueData = conversationChange.extend({
+  dueAt: z.string().describe('When a response was due: the customer message time plus the mailbox response deadline.'),
+});
+
+export const conversationOverdueClearedData = z.object({
+  conversationId: z.string(),
+  mailboxId: z.string(),
+  orgId: z.string(),
+  dueAt: z.string().describe('The deadline that was pending or missed.'),
+  overdue: z.boolean().describe('True when the deadline had already passed.'),
+  reason: z.enum(['replied']).describe('What cleared it (closing, which is a change, tells `Conversation Status Changed`).'),
+  actor: z.string().describe('Email of the member whose reply cleared it.'),
+});
+
+export const conversationDeletedData = z.object({
+  conversationId: z.string().describe('Gone: GET answers 404 from now on.'),
+  mailboxId: z.string(),
+  orgId: z.string(),
+  actor: z.string().describe('Email of the admin who deleted it.'),
+  deletedAt: z.string(),
+  messageKeys: z.array(z.string()).describe('Messages of the conversation; each is erased (raw mail, body, attachments) unless another conversation still holds it.'),
+});
+
+export const qualificationChangedData = z.object({
+  orgId: z.string(),
+  qualificationId: z.string(),
+  name: z.string(),
+  change: z.enum(['created', 'updated', 'deleted']),
+  actor: z.string().describe('Email of the organisation admin.'),
+});
+
 /** An internal note: what a notifier needs without reading the note (the body is never published). */
 const noteFields = z.object({
   conversationId: z.string().describe('GET /api/conversations/{conversationId}/notes lists the note.'),
@@ -140,6 +182,31 @@ export const messageCancelledData = outboxMessage.extend({
   cancelledBy: z.string().describe('Email of the member who cancelled.'),
 });
 
+export const messageRetryRequestedData = outboxMessage.extend({
+  retriedBy: z.string().describe('Email of the member who asked for another attempt.'),
+  previousStatus: z.enum(['failed', 'connector_disabled']),
+});
+
+export const outboxFailureAcknowledgedData = outboxMessage.extend({
+  acknowledgedBy: z.string().describe('Email of the member who took it off the failed-sends list.'),
+  failedAt: z.string().describe('When it entered the list.'),
+});
+
+export const systemMailQueuedData = outboxMessage.extend({
+  systemKind: z.enum(['auto-ack', 'mention', 'assignment']).describe('auto-ack: acknowledgement to a customer; mention, assignment: notification email to a member.'),
+  cause: z.string().describe('eventId of the event that caused it (Message Received, Mention Created, Conversation Assigned).'),
+});
+
+export const outboxSettingsChangedData = z.object({
+  mailboxId: z.string(),
+  orgId: z.string(),
+  changedBy: z.string(),
+  connectorEnabled: z.boolean(),
+  undoSeconds: z.number().int().nullable(),
+  retry: z.object({ maxAttempts: z.number().int().nullable(), baseDelaySeconds: z.number().int().nullable(), maxDelaySeconds: z.number().int().nullable(), jitter: z.enum(['full', 'equal', 'none']) }),
+  autoAckEnabled: z.boolean(),
+});
+
 /** Delivery events: what happened to recipients of a sent message, from SES events or a DSN received as mail. */
 export const messageDeliveryData = outboxMessage.extend({
   source: z.enum(['ses', 'dsn']).describe('ses: the provider\'s delivery events; dsn: a delivery status notification received as mail.'),
@@ -151,6 +218,84 @@ export const messageDeliveryData = outboxMessage.extend({
   })).describe('The recipients this observation concerns (To, Cc and Bcc addresses the report names).'),
 });
 
+/** Fields every email-account event carries (never credentials, not even encrypted). */
+export const accountChangeData = z.object({
+  accountId: z.string().describe('GET /api/accounts/{accountId}.'),
+  orgId: z.string(),
+  kind: z.enum(['ses', 'imap_smtp']),
+  address: z.string(),
+  mailboxId: z.string().describe('The mailbox the account feeds.'),
+  status: z.enum(['active', 'deactivated']).describe('Status after the change (the last one for Account Deleted).'),
+  syncEnabled: z.boolean(),
+  syncIntervalMinutes: z.number().int(),
+  version: z.number().int().describe('Account version after the change; with accountId it identifies the change.'),
+  actor: z.string().describe('Email of the administrator who made the change.'),
+});
+
+export const accountSyncFailedData = z.object({
+  accountId: z.string(),
+  orgId: z.string(),
+  address: z.string(),
+  mailboxId: z.string(),
+  at: z.string().describe('When the sync run stopped.'),
+  error: z.string().describe('What went wrong, in plain words (never a password).'),
+});
+
+/** Administration (shared/org/admin.ts): who changed what in the organisation's directory. */
+const adminChange = z.object({
+  orgId: z.string(),
+  actor: z.string().describe('Email of the administrator who made the change.'),
+});
+
+export const mailboxChangedData = adminChange.extend({
+  mailboxId: z.string(),
+  version: z.number().int().describe('Mailbox version after the change; with mailboxId it identifies the change.'),
+  name: z.string(),
+  kind: z.enum(['shared', 'personal']),
+  addresses: z.array(z.string()).describe('Addresses routed to the mailbox after the change.'),
+  departmentId: z.string().nullable(),
+  owner: z.string().nullable(),
+  changes: z.array(z.string()).describe('What changed: name, addresses, department, settings, labels, labelRules (all of them on creation).'),
+});
+
+export const departmentChangedData = adminChange.extend({
+  departmentId: z.string(),
+  name: z.string().describe('Name after the change (the last name, for a deletion).'),
+  change: z.enum(['created', 'renamed', 'deleted']),
+});
+
+export const userAddedData = adminChange.extend({
+  email: z.string(),
+  name: z.string(),
+  orgAdmin: z.boolean(),
+});
+
+export const memberChangedData = adminChange.extend({
+  mailboxId: z.string(),
+  email: z.string().describe('The member concerned.'),
+  role: z.enum(['admin', 'dispatcher', 'agent']).nullable().describe('Role after the change; null once removed.'),
+  previousRole: z.enum(['admin', 'dispatcher', 'agent']).nullable().describe('Role before the change; null when added.'),
+});
+
+export const primaryMailboxChangedData = adminChange.extend({
+  email: z.string(),
+  primaryMailboxId: z.string().nullable(),
+});
+
+/** A template became available to a mailbox's members (integrations mirror template catalogues). */
+export const templatePublishedData = z.object({
+  templateId: z.string(),
+  mailboxId: z.string(),
+  orgId: z.string(),
+  name: z.string().describe('Internal name.'),
+  title: z.string(),
+  type: z.enum(['email', 'sms']),
+  folder: z.string().describe('Folder path; empty for the root.'),
+  version: z.number().int().describe('Template version published; with templateId it identifies the publication.'),
+  publishedBy: z.string().describe('Email of the admin who published it.'),
+  publishedAt: z.string(),
+});
+
 export const metadataSchema = z.object({
   eventId: z.string().describe('Deterministic: the same fact published twice carries the same id.'),
   version: z.string(),
@@ -159,6 +304,7 @@ export const metadataSchema = z.object({
 });
 
 export const EVENTS = {
+  ...CASE_EVENTS,
   messageReceived: {
     detailType: 'Message Received',
     version: '1',
@@ -237,6 +383,54 @@ export const EVENTS = {
     description: 'A follow-up reminder came due without a customer message since it was set: remind `setBy`.',
     data: followUpDueData,
   },
+  conversationMoved: {
+    detailType: 'Conversation Moved',
+    version: '1',
+    description: 'A dispatcher or admin moved a conversation to another mailbox of the organisation.',
+    data: conversationMovedData,
+  },
+  conversationTrashed: {
+    detailType: 'Conversation Trashed',
+    version: '1',
+    description: 'A member put a conversation in the trash (restorable; admins may then delete it permanently).',
+    data: conversationArchivedData,
+  },
+  conversationRestored: {
+    detailType: 'Conversation Restored',
+    version: '1',
+    description: 'A conversation came back from the trash to the default lists.',
+    data: conversationArchivedData,
+  },
+  conversationDeleted: {
+    detailType: 'Conversation Deleted',
+    version: '1',
+    description: 'An admin deleted a trashed conversation permanently; its messages are erased unless another conversation holds them.',
+    data: conversationDeletedData,
+  },
+  conversationQualified: {
+    detailType: 'Conversation Qualified',
+    version: '1',
+    description: 'A member set (or removed) the business qualification of a conversation.',
+    data: conversationQualifiedData,
+  },
+  conversationOverdue: {
+    detailType: 'Conversation Overdue',
+    version: '1',
+    description: 'The response deadline of a conversation passed without a reply (actor `system`).',
+    data: conversationOverdueData,
+  },
+  conversationOverdueCleared: {
+    detailType: 'Conversation Overdue Cleared',
+    version: '1',
+    description: 'A reply was queued in a conversation awaiting a response: its deadline (pending or missed) is cleared.',
+    data: conversationOverdueClearedData,
+  },
+  qualificationChanged: {
+    detailType: 'Qualification Changed',
+    version: '1',
+    description: 'An organisation admin created, renamed or deleted a qualification (business category).',
+    data: qualificationChangedData,
+  },
   noteAdded: {
     detailType: 'Note Added',
     version: '1',
@@ -296,6 +490,120 @@ export const EVENTS = {
     version: '1',
     description: 'Delivery of a sent message is delayed for one or more recipients; the provider keeps trying.',
     data: messageDeliveryData,
+  },
+  messageRetryRequested: {
+    detailType: 'Message Retry Requested',
+    version: '1',
+    description: 'A member asked for another attempt at a message that failed or was held by a disabled connector: it is retry pending.',
+    data: messageRetryRequestedData,
+  },
+  outboxFailureAcknowledged: {
+    detailType: 'Outbox Failure Acknowledged',
+    version: '1',
+    description: 'A member took a failed or bounced message off the failed-sends list.',
+    data: outboxFailureAcknowledgedData,
+  },
+  systemMailQueued: {
+    detailType: 'System Mail Queued',
+    version: '1',
+    description: 'Mailroom queued mail of its own (auto-acknowledgement, notification email) through the outbox, marked Auto-Submitted.',
+    data: systemMailQueuedData,
+  },
+  outboxSettingsChanged: {
+    detailType: 'Outbox Settings Changed',
+    version: '1',
+    description: 'An admin changed a mailbox\'s outbox settings (connector, undo window, retry policy, auto-acknowledgement; no texts).',
+    data: outboxSettingsChangedData,
+  },
+  accountCreated: {
+    detailType: 'Account Created',
+    version: '1',
+    description: 'An administrator connected an email account (SES address or IMAP/SMTP mailbox) to a mailbox.',
+    data: accountChangeData,
+  },
+  accountUpdated: {
+    detailType: 'Account Updated',
+    version: '1',
+    description: 'An email account\'s settings changed (server, credentials, mailbox, sync).',
+    data: accountChangeData,
+  },
+  accountDeactivated: {
+    detailType: 'Account Deactivated',
+    version: '1',
+    description: 'An email account was deactivated: no sync, hidden from members, its outgoing mail held as connector disabled.',
+    data: accountChangeData,
+  },
+  accountActivated: {
+    detailType: 'Account Activated',
+    version: '1',
+    description: 'A deactivated email account was activated again.',
+    data: accountChangeData,
+  },
+  accountDeleted: {
+    detailType: 'Account Deleted',
+    version: '1',
+    description: 'An email account that never handled mail and had no users was deleted.',
+    data: accountChangeData,
+  },
+  accountSyncFailed: {
+    detailType: 'Account Sync Failed',
+    version: '1',
+    description: 'A scheduled IMAP sync of an email account failed (sign-in refused, server unreachable…); it runs again at the next interval.',
+    data: accountSyncFailedData,
+  },
+  mailboxCreated: {
+    detailType: 'Mailbox Created',
+    version: '1',
+    description: 'An administrator created a shared or personal mailbox; its addresses now route to it.',
+    data: mailboxChangedData,
+  },
+  mailboxUpdated: {
+    detailType: 'Mailbox Updated',
+    version: '1',
+    description: 'An administrator changed a mailbox: name, addresses, department, settings, labels or label rules (`changes`).',
+    data: mailboxChangedData,
+  },
+  departmentChanged: {
+    detailType: 'Department Changed',
+    version: '1',
+    description: 'An organisation administrator created, renamed or deleted a department.',
+    data: departmentChangedData,
+  },
+  userAdded: {
+    detailType: 'User Added',
+    version: '1',
+    description: 'An organisation administrator added a user to the organisation.',
+    data: userAddedData,
+  },
+  memberAdded: {
+    detailType: 'Member Added',
+    version: '1',
+    description: 'A user became a member of a mailbox, with a role.',
+    data: memberChangedData,
+  },
+  memberRoleChanged: {
+    detailType: 'Member Role Changed',
+    version: '1',
+    description: "A member's role in a mailbox changed.",
+    data: memberChangedData,
+  },
+  memberRemoved: {
+    detailType: 'Member Removed',
+    version: '1',
+    description: 'A member left a mailbox: they no longer see its conversations.',
+    data: memberChangedData,
+  },
+  primaryMailboxChanged: {
+    detailType: 'Primary Mailbox Changed',
+    version: '1',
+    description: "A user's primary (default) mailbox changed.",
+    data: primaryMailboxChangedData,
+  },
+  templatePublished: {
+    detailType: 'Template Published',
+    version: '1',
+    description: "A message template was published: the mailbox's members can now apply it (no body).",
+    data: templatePublishedData,
   },
 } as const;
 

@@ -37,6 +37,11 @@ export interface Mailbox {
   department: string | null;
   /** Label rules: mail whose To/Cc contains `address` gets `label`. */
   labelRules: { address: string; label: string }[];
+  /**
+   * Workflow settings an admin sets per mailbox; absent fields take the workflow's defaults
+   * (`null` turns a deadline or an automatic reassignment off).
+   */
+  settings?: { assignmentMarksRead?: boolean; responseDeadlineMinutes?: number | null; autoReassignAfterMinutes?: number | null };
 }
 
 export interface Membership {
@@ -147,6 +152,8 @@ export interface MessageRecord {
   delivery?: Record<string, RecipientDelivery>;
   /** Outbound messages only: the first read receipt (MDN) that came back. */
   readReceipt?: { at: string; disposition: string } | null;
+  /** Outbound messages only: the author asked to be told of delivery (answered from the provider's delivery events in `delivery`). */
+  deliveryReceiptRequested?: boolean;
 }
 
 export interface MessageBody {
