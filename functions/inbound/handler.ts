@@ -10,6 +10,9 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ENV, numberEnv, requireEnv } from '../../shared/config/env.js';
 import { receiveMessage, type InboundDeps, type InboundInput } from '../../shared/inbound/receive-message.js';
 import { inboundDepsFromEnv } from '../../shared/inbound/deps.js';
+import { getDocumentClient } from '../../shared/adapters/aws.js';
+import { Table } from '../../shared/adapters/dynamodb-table.js';
+import { imapEnvelopeRecipients } from '../../shared/accounts/inbound-routing.js';
 import type { DomainEvent } from '../../shared/ports/index.js';
 import { s3ObjectCreatedSchema, sesReceivedNotificationSchema, snsEnvelopeSchema } from './schema.js';
 
@@ -54,6 +57,8 @@ export function inputsFromRecord(body: string, bucket: string): InboundInput[] {
 export interface InboundHandlerDeps extends InboundDeps {
   bucket: string;
   maxReceives: number;
+  /** Envelope recipients of mail an IMAP account synced in, which has none (shared/accounts/inbound-routing.ts). */
+  imapRecipients?: (rawKey: string) => Promise<string[] | null>;
 }
 
 export async function processRecord(record: SQSRecord, deps: InboundHandlerDeps): Promise<void> {
@@ -61,6 +66,8 @@ export async function processRecord(record: SQSRecord, deps: InboundHandlerDeps)
   const inputs = inputsFromRecord(record.body, deps.bucket);
   for (const input of inputs) {
     try {
+      const recipients = input.envelopeRecipients.length === 0 ? await deps.imapRecipients?.(input.rawKey) : null;
+      if (recipients) input.envelopeRecipients = recipients;
       await receiveMessage(input, deps);
       if (attempts > 1) await deps.store.clearFailure(input.rawKey);
     } catch (error) {
@@ -108,7 +115,10 @@ export async function handleInbound(event: SQSEvent, deps: InboundHandlerDeps): 
 let deps: InboundHandlerDeps | undefined;
 
 function depsFromEnv(): InboundHandlerDeps {
-  deps ??= { ...inboundDepsFromEnv(), bucket: requireEnv(ENV.mailBucket), maxReceives: numberEnv(ENV.inboundMaxReceives, 3) };
+  deps ??= {
+    ...inboundDepsFromEnv(), bucket: requireEnv(ENV.mailBucket), maxReceives: numberEnv(ENV.inboundMaxReceives, 3),
+    imapRecipients: imapEnvelopeRecipients(new Table(getDocumentClient(), requireEnv(ENV.tableName))),
+  };
   return deps;
 }
 

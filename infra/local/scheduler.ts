@@ -33,6 +33,8 @@ export interface LocalSchedule {
   at: Date;
   targetArn: string;
   input: string;
+  /** Recurring `rate(...)` schedules only: the period; `at` is then the next firing. */
+  everyMs?: number;
 }
 
 export interface LocalScheduler {
@@ -55,15 +57,28 @@ export function parseAtExpression(expression: string, timezone: string | undefin
   return Number.isNaN(at.getTime()) ? null : at;
 }
 
+/**
+ * `rate(5 minutes)` -> 300000 ms: the recurring schedules of IMAP accounts. The local period can be
+ * shortened with `MAILROOM_LOCAL_RATE_SCALE` (e.g. `0.01` turns 5 minutes into 3 seconds).
+ */
+export function parseRateExpression(expression: string): number | null {
+  const match = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
+  if (!match) return null;
+  const unit = match[2]!.startsWith('minute') ? 60_000 : match[2]!.startsWith('hour') ? 3_600_000 : 86_400_000;
+  const scale = Number(process.env.MAILROOM_LOCAL_RATE_SCALE ?? '1');
+  return Math.max(100, Number(match[1]) * unit * (Number.isFinite(scale) && scale > 0 ? scale : 1));
+}
+
 export async function startLocalScheduler(options: LocalSchedulerOptions): Promise<LocalScheduler> {
-  const schedules = new Map<string, LocalSchedule & { timer: NodeJS.Timeout }>();
+  const schedules = new Map<string, LocalSchedule & { timer: NodeJS.Timeout; expression?: string }>();
   let running = 0;
 
   const fire = async (key: string): Promise<void> => {
     const schedule = schedules.get(key);
     if (!schedule) return;
-    // One-time schedules are deleted after they fire (ActionAfterCompletion DELETE).
-    schedules.delete(key);
+    // One-time schedules are deleted after they fire (ActionAfterCompletion DELETE); rate schedules stay.
+    if (schedule.everyMs === undefined) schedules.delete(key);
+    else schedule.at = new Date(Date.now() + schedule.everyMs);
     running += 1;
     try {
       for (let attempt = 1; ; attempt += 1) {
@@ -106,6 +121,8 @@ export async function startLocalScheduler(options: LocalSchedulerOptions): Promi
       const group = typeof body.GroupName === 'string' ? body.GroupName : 'default';
       const key = `${group}/${name}`;
       if (schedules.has(key)) return sendError(response, 409, 'ConflictException', `Schedule ${name} already exists.`);
+      const everyMs = parseRateExpression(String(body.ScheduleExpression ?? ''));
+      if (everyMs !== null) return putRecurring(key, name, group, everyMs, body, response);
       const at = parseAtExpression(String(body.ScheduleExpression ?? ''), body.ScheduleExpressionTimezone as string | undefined);
       if (!at) return sendError(response, 400, 'ValidationException', 'The local scheduler only supports one-time at(yyyy-mm-ddThh:mm:ss) schedules in UTC');
       const target = (body.Target ?? {}) as { Arn?: unknown; Input?: unknown };
@@ -115,6 +132,23 @@ export async function startLocalScheduler(options: LocalSchedulerOptions): Promi
       const timer = setTimeout(() => void fire(key), Math.max(0, at.getTime() - Date.now()));
       schedules.set(key, { name, group, at, targetArn: target.Arn, input: typeof target.Input === 'string' ? target.Input : '', timer });
       return sendJson(response, { ScheduleArn: `arn:aws:scheduler:${options.region}:${options.account}:schedule/${group}/${name}` });
+    }
+    if (request.method === 'PUT') {
+      // UpdateSchedule: the group travels in the body, as for CreateSchedule.
+      let body: Record<string, unknown>;
+      try {
+        body = JSON.parse((raw ?? Buffer.from('{}')).toString('utf8')) as Record<string, unknown>;
+      } catch {
+        return sendError(response, 400, 'ValidationException', 'Request body is not valid JSON');
+      }
+      const group = typeof body.GroupName === 'string' ? body.GroupName : 'default';
+      const existing = schedules.get(`${group}/${name}`);
+      if (!existing) return sendError(response, 404, 'ResourceNotFoundException', `Schedule ${name} does not exist.`);
+      const everyMs = parseRateExpression(String(body.ScheduleExpression ?? ''));
+      if (everyMs === null) return sendError(response, 400, 'ValidationException', 'The local scheduler updates rate(...) schedules only');
+      clearTimeout(existing.timer);
+      schedules.delete(`${group}/${name}`);
+      return putRecurring(`${group}/${name}`, name, group, everyMs, body, response);
     }
     const key = `${url.searchParams.get('groupName') ?? 'default'}/${name}`;
     const schedule = schedules.get(key);
@@ -126,11 +160,25 @@ export async function startLocalScheduler(options: LocalSchedulerOptions): Promi
     }
     if (request.method === 'GET') {
       return sendJson(response, {
-        Name: schedule.name, GroupName: schedule.group, ScheduleExpression: `at(${schedule.at.toISOString().slice(0, 19)})`,
+        Name: schedule.name, GroupName: schedule.group, ScheduleExpression: schedule.expression ?? `at(${schedule.at.toISOString().slice(0, 19)})`,
         Target: { Arn: schedule.targetArn, Input: schedule.input }, State: 'ENABLED',
       });
     }
     return sendError(response, 400, 'UnknownOperationException', `The local scheduler does not implement ${request.method} ${url.pathname}`);
+  }
+
+  /** A recurring schedule: fires every `everyMs` until deleted. */
+  function putRecurring(key: string, name: string, group: string, everyMs: number, body: Record<string, unknown>, response: ServerResponse): void {
+    const target = (body.Target ?? {}) as { Arn?: unknown; Input?: unknown };
+    if (typeof target.Arn !== 'string' || !target.Arn.startsWith('arn:aws:sqs:')) {
+      return sendError(response, 400, 'ValidationException', 'The local scheduler only supports SQS targets');
+    }
+    const timer = setInterval(() => void fire(key), everyMs);
+    schedules.set(key, {
+      name, group, at: new Date(Date.now() + everyMs), everyMs, targetArn: target.Arn, input: typeof target.Input === 'string' ? target.Input : '', timer,
+      expression: String(body.ScheduleExpression),
+    });
+    return sendJson(response, { ScheduleArn: `arn:aws:scheduler:${options.region}:${options.account}:schedule/${group}/${name}` });
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -144,7 +192,7 @@ export async function startLocalScheduler(options: LocalSchedulerOptions): Promi
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    pending: () => [...schedules.values()].map(({ timer: _timer, ...s }) => s),
+    pending: () => [...schedules.values()].map(({ timer: _timer, expression: _expression, ...s }) => s),
     delivering: () => running,
     async stop() {
       for (const schedule of schedules.values()) clearTimeout(schedule.timer);
