@@ -28,3 +28,16 @@ export function requireMember(caller: UserWithRoles, mailboxId: string, what = '
 export function requireOrgAdmin(caller: UserWithRoles): void {
   if (!caller.orgAdmin) throw problems.forbidden('Only organisation administrators can see this.');
 }
+
+/**
+ * Administration of one mailbox: organisation admins (any mailbox of their organisation, personal
+ * ones included for their settings, never their conversations) and the mailbox's own admins.
+ * Other members may see the mailbox but not administer it (403); everyone else gets 404.
+ */
+export function requireMailboxAdmin(caller: UserWithRoles, mailbox: { mailboxId: string; orgId: string } | null): void {
+  if (!mailbox || mailbox.orgId !== caller.orgId) throw problems.notFound('This mailbox');
+  if (caller.orgAdmin) return;
+  const role = roleIn(caller, mailbox.mailboxId);
+  if (!role) throw problems.notFound('This mailbox');
+  if (role !== 'admin') throw problems.forbidden('Only the admins of this mailbox and organisation administrators can change it.');
+}

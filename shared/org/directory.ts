@@ -26,6 +26,65 @@ export interface UserWithRoles extends User {
   roles: Record<string, MailboxRole>;
 }
 
+/** The user item: the user, their roles, and the index keys that list the organisation's users and admins. */
+export function userItem(user: User, roles: Record<string, MailboxRole>): Item {
+  return {
+    ...keys.user(user.email), type: 'user', ...user, roles,
+    GSI1PK: indexKeys.orgUsers(user.orgId), GSI1SK: user.email,
+    ...(user.orgAdmin ? { GSI3PK: indexKeys.orgAdmins(user.orgId), GSI3SK: user.email } : {}),
+  };
+}
+
+export function membershipItem(m: Membership & { name?: string }): Item {
+  return { ...keys.membership(m.email, m.mailboxId), type: 'membership', ...m, GSI1PK: indexKeys.mailboxMembers(m.mailboxId), GSI1SK: m.email };
+}
+
+/** The mailbox item, listed in its organisation's mailboxes; `version` guards admin edits. */
+export function mailboxItem(mailbox: Mailbox, extra: { departmentId?: string | null; labelDefinitions?: LabelDefinition[]; version?: number } = {}): Item {
+  return {
+    ...keys.mailbox(mailbox.mailboxId), type: 'mailbox', ...mailbox,
+    departmentId: extra.departmentId ?? null, labelDefinitions: extra.labelDefinitions ?? [], version: extra.version ?? 1,
+    GSI1PK: indexKeys.orgMailboxes(mailbox.orgId), GSI1SK: mailbox.mailboxId,
+  };
+}
+
+/** An admin-defined label a mailbox offers in its pickers (labels stay free text on conversations). */
+export interface LabelDefinition {
+  name: string;
+  color: string | null;
+}
+
+export interface Department {
+  departmentId: string;
+  orgId: string;
+  name: string;
+  /** Mailboxes in the department: a department can be deleted only once this is empty. */
+  mailboxIds: string[];
+}
+
+/** Department id from its name: lower-case ASCII, digits and dashes ("Service client" -> "service-client"). */
+export function departmentIdFor(name: string): string {
+  const slug = name.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
+  return slug === '' ? 'department' : slug;
+}
+
+export function departmentItem(department: Department): Item {
+  return {
+    ...keys.department(department.orgId, department.departmentId), type: 'department',
+    departmentId: department.departmentId, orgId: department.orgId, name: department.name,
+    // A string set: mailboxes join and leave with ADD/DELETE, and an empty set is no attribute at all.
+    ...(department.mailboxIds.length > 0 ? { mailboxIds: new Set(department.mailboxIds) } : {}),
+  };
+}
+
+export function departmentFromItem(item: Item): Department {
+  const ids = item.mailboxIds;
+  return {
+    departmentId: String(item.departmentId), orgId: String(item.orgId), name: String(item.name),
+    mailboxIds: ids instanceof Set ? [...(ids as Set<string>)].sort() : Array.isArray(ids) ? (ids as string[]) : [],
+  };
+}
+
 export function itemsFromModel(model: OrganisationModel): Item[] {
   const { organisation, users, mailboxes, memberships } = model;
   const items: Item[] = [];
@@ -35,11 +94,10 @@ export function itemsFromModel(model: OrganisationModel): Item[] {
   }
   for (const user of users) {
     const roles = Object.fromEntries(memberships.filter((m) => m.email === user.email).map((m) => [m.mailboxId, m.role]));
-    items.push({ ...keys.user(user.email), type: 'user', ...user, roles });
+    items.push(userItem(user, roles));
   }
-  for (const m of memberships) {
-    items.push({ ...keys.membership(m.email, m.mailboxId), type: 'membership', ...m, GSI1PK: indexKeys.mailboxMembers(m.mailboxId), GSI1SK: m.email });
-  }
+  for (const m of memberships) items.push(membershipItem(m));
+  for (const department of model.departments ?? []) items.push(departmentItem(department));
   const routes = new Map<string, AddressRoute>();
   const routeFor = (address: string): AddressRoute => {
     let route = routes.get(address);
@@ -50,7 +108,8 @@ export function itemsFromModel(model: OrganisationModel): Item[] {
     return route;
   };
   for (const mailbox of mailboxes) {
-    items.push({ ...keys.mailbox(mailbox.mailboxId), type: 'mailbox', ...mailbox });
+    const extra = model.mailboxExtras?.[mailbox.mailboxId];
+    items.push(mailboxItem(mailbox, extra));
     for (const address of mailbox.addresses) routeFor(address).mailboxId = mailbox.mailboxId;
     for (const rule of mailbox.labelRules) routeFor(rule.address).labelRules.push({ mailboxId: mailbox.mailboxId, label: rule.label });
   }
@@ -74,6 +133,7 @@ export function mailboxFromItem(item: Item): Mailbox {
     addresses: (item.addresses ?? []) as string[], owner: (item.owner ?? null) as string | null,
     department: (item.department ?? null) as string | null,
     labelRules: (item.labelRules ?? []) as Mailbox['labelRules'],
+    ...(item.settings !== undefined && item.settings !== null ? { settings: item.settings as NonNullable<Mailbox['settings']> } : {}),
   };
 }
 

@@ -5,6 +5,8 @@
  */
 import * as z from 'zod';
 import type { Mailbox, Membership, Organisation, User } from '../model/types.js';
+import { departmentIdFor, type Department, type LabelDefinition } from './directory.js';
+import { duplicateIndex, labelDefinitionSchema, mailboxSettingsSchema } from './schemas.js';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes, at most 63 characters');
 const email = z.email().transform((value) => value.trim().toLowerCase());
@@ -25,6 +27,8 @@ export const seedSchema = z.object({
     locale: z.string().default('fr'),
     primaryMailbox: id.optional(),
   })).min(1),
+  /** Departments with no mailbox yet; those named by a mailbox's `department` exist anyway. */
+  departments: z.array(z.object({ name: z.string().trim().min(1).max(100) })).default([]),
   mailboxes: z.array(z.object({
     id,
     name: z.string().min(1),
@@ -35,6 +39,9 @@ export const seedSchema = z.object({
     owner: email.optional(),
     members: z.array(z.object({ email, role: z.enum(['admin', 'dispatcher', 'agent']) })).default([]),
     labelRules: z.array(z.object({ address: email, label: z.string().min(1).max(64) })).default([]),
+    /** Labels offered in the mailbox's pickers. */
+    labels: z.array(labelDefinitionSchema).default([]),
+    settings: mailboxSettingsSchema.optional(),
   })).min(1),
 }).superRefine((seed, ctx) => {
   const users = new Set(seed.users.map((u) => u.email));
@@ -60,6 +67,8 @@ export const seedSchema = z.object({
     if (mailbox.kind === 'personal' && mailbox.members.some((m) => m.email !== mailbox.owner)) {
       ctx.addIssue({ code: 'custom', path: ['mailboxes', i, 'members'], message: 'a personal mailbox is private to its owner: list no other members' });
     }
+    const duplicateLabel = duplicateIndex(mailbox.labels.map((l) => l.name));
+    if (duplicateLabel >= 0) ctx.addIssue({ code: 'custom', path: ['mailboxes', i, 'labels', duplicateLabel, 'name'], message: 'label defined twice' });
     if (mailbox.owner !== undefined && !users.has(mailbox.owner)) {
       ctx.addIssue({ code: 'custom', path: ['mailboxes', i, 'owner'], message: `unknown user "${mailbox.owner}"` });
     }
@@ -99,6 +108,9 @@ export interface OrganisationModel {
   users: User[];
   mailboxes: Mailbox[];
   memberships: Membership[];
+  departments?: Department[];
+  /** What the admin screens keep on a mailbox item beside the `Mailbox` record. */
+  mailboxExtras?: Record<string, { departmentId: string | null; labelDefinitions: LabelDefinition[] }>;
 }
 
 export function modelFromSeed(seed: Seed): OrganisationModel {
@@ -112,8 +124,26 @@ export function modelFromSeed(seed: Seed): OrganisationModel {
     return {
       mailboxId: m.id, orgId, name: m.name, kind: m.kind, addresses: m.addresses,
       owner: m.owner ?? null, department: m.department ?? null, labelRules: m.labelRules,
+      ...(m.settings !== undefined ? { settings: m.settings } : {}),
     };
   });
+  const departments = new Map<string, Department>();
+  const departmentOf = (name: string): Department => {
+    const departmentId = departmentIdFor(name);
+    let department = departments.get(departmentId);
+    if (!department) {
+      department = { departmentId, orgId, name, mailboxIds: [] };
+      departments.set(departmentId, department);
+    }
+    return department;
+  };
+  for (const d of seed.departments) departmentOf(d.name);
+  const mailboxExtras: NonNullable<OrganisationModel['mailboxExtras']> = {};
+  for (const m of seed.mailboxes) {
+    const department = m.department === undefined ? null : departmentOf(m.department);
+    department?.mailboxIds.push(m.id);
+    mailboxExtras[m.id] = { departmentId: department?.departmentId ?? null, labelDefinitions: m.labels };
+  }
   // Organisation administrators administer every shared mailbox (personal ones stay private).
   for (const user of seed.users.filter((u) => u.orgAdmin)) {
     for (const mailbox of mailboxes.filter((m) => m.kind === 'shared')) {
@@ -132,6 +162,8 @@ export function modelFromSeed(seed: Seed): OrganisationModel {
     users,
     mailboxes,
     memberships: [...memberships.values()],
+    departments: [...departments.values()],
+    mailboxExtras,
   };
 }
 
@@ -150,6 +182,7 @@ export const demoSeed: Seed = parseSeed({
       addresses: ['support@acme.test', 'factures@acme.test'],
       members: [{ email: 'julien@acme.test', role: 'agent' }, { email: 'alex@acme.test', role: 'dispatcher' }],
       labelRules: [{ address: 'factures@acme.test', label: 'facturation' }],
+      labels: [{ name: 'facturation', color: '#b35900' }, { name: 'urgent', color: '#c62828' }],
     },
     {
       id: 'ventes', name: 'Ventes', kind: 'shared', department: 'Commercial',
