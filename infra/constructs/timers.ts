@@ -10,9 +10,11 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env.js';
 import { EVENT_SOURCE } from '../../shared/events/contracts.js';
-import { ARMING_DETAIL_TYPES, TIMERS_ENV } from '../../shared/workflow/timers.js';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { CONSUMED_DETAIL_TYPES, TIMERS_ENV } from '../../shared/workflow/timers.js';
 import { deadLetterAlarm, functionAlarms } from './alarms.js';
 import { grantTableData } from './grants.js';
+import { MAIL_PREFIXES } from './mail-layout.js';
 import { MailroomFunction } from './mailroom-function.js';
 import { acknowledgeWildcardResources } from './nag.js';
 import { schedulerQueueRole, workQueue } from './queues.js';
@@ -29,7 +31,15 @@ export interface TimersProps {
   readonly eventBus: events.IEventBus;
   readonly alarmTopic: sns.ITopic;
   readonly tracing: boolean;
+  /**
+   * The mail bucket: the purge of a permanently deleted conversation erases its messages' raw
+   * mail, bodies and attachments (every version). Without it the function cannot purge.
+   */
+  readonly mailBucket?: s3.IBucket;
 }
+
+/** Where the purge deletes objects: raw mail (received and sent), attachments, large bodies. */
+export const PURGE_PREFIXES = [MAIL_PREFIXES.inbound, MAIL_PREFIXES.attachments, MAIL_PREFIXES.bodies, 'outbound/'] as const;
 
 /**
  * Snooze and follow-up timers (shared/workflow/timers.ts): one queue fed by a bus rule (the events
@@ -65,8 +75,8 @@ export class Timers extends Construct {
 
     this.armingRule = new events.Rule(this, 'ArmingRule', {
       eventBus: props.eventBus,
-      description: `Mailroom ${props.stageName}: changes that set a snooze or a follow-up reminder, to arm their timer`,
-      eventPattern: { source: [EVENT_SOURCE], detailType: [...ARMING_DETAIL_TYPES] },
+      description: `Mailroom ${props.stageName}: changes that set a snooze or a follow-up reminder, to arm their timer, and the events the workflow reacts to`,
+      eventPattern: { source: [EVENT_SOURCE], detailType: [...CONSUMED_DETAIL_TYPES] },
       targets: [new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 10 })],
     });
 
@@ -83,8 +93,16 @@ export class Timers extends Construct {
         [TIMERS_ENV.queueArn]: this.queue.queueArn,
         [TIMERS_ENV.scheduleGroup]: this.scheduleGroup.scheduleGroupName,
         [TIMERS_ENV.schedulerRoleArn]: this.schedulerRole.roleArn,
+        ...(props.mailBucket ? { [ENV.mailBucket]: props.mailBucket.bucketName } : {}),
       },
     });
+    if (props.mailBucket) {
+      const objectArns = PURGE_PREFIXES.map((prefix) => props.mailBucket!.arnForObjects(`${prefix}*`));
+      iam.Grant.addToPrincipal({ grantee: this.fn, actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], resourceArns: objectArns });
+      iam.Grant.addToPrincipal({ grantee: this.fn, actions: ['s3:ListBucketVersions'], resourceArns: [props.mailBucket.bucketArn] });
+      acknowledgeWildcardResources(this.fn.role!, objectArns,
+        'The purge deletes the objects of the messages of a deleted conversation, within the mail prefixes only.');
+    }
     this.fn.addEventSource(new SqsEventSource(this.queue, { batchSize: TIMERS_BATCH_SIZE, reportBatchItemFailures: true }));
     grantTableData(this.fn, props.table);
     props.eventBus.grantPutEventsTo(this.fn);

@@ -1,5 +1,5 @@
 /** BlobStore on S3: raw mail, attachments and large bodies in the mail bucket. */
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import type { BlobStore } from '../ports/index.js';
 
@@ -41,5 +41,34 @@ export class S3BlobStore implements BlobStore {
 
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  /**
+   * Deletes every version of one object (the mail bucket is versioned: a plain delete only adds a
+   * delete marker, the data stays recoverable until the noncurrent-version lifecycle expires it).
+   * For a permanent deletion the data must go now. On a store without versioning, the listing is
+   * empty or unsupported and the plain delete does it.
+   * See https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectVersions.html
+   */
+  async eraseAllVersions(key: string): Promise<void> {
+    let versions: { VersionId?: string | undefined; Key?: string | undefined }[] = [];
+    try {
+      let keyMarker: string | undefined;
+      let versionMarker: string | undefined;
+      do {
+        const out = await this.client.send(new ListObjectVersionsCommand({
+          Bucket: this.bucket, Prefix: key, ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(versionMarker ? { VersionIdMarker: versionMarker } : {}),
+        }));
+        versions = versions.concat([...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])].filter((v) => v.Key === key));
+        keyMarker = out.IsTruncated ? out.NextKeyMarker : undefined;
+        versionMarker = out.IsTruncated ? out.NextVersionIdMarker : undefined;
+      } while (keyMarker);
+    } catch (error) {
+      if (!(error instanceof Error) || !/NotImplemented|MethodNotAllowed|InvalidRequest/.test(error.name)) throw error;
+    }
+    for (const v of versions) {
+      if (v.VersionId && v.VersionId !== 'null') await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, VersionId: v.VersionId }));
+    }
+    await this.delete(key);
   }
 }

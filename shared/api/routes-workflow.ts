@@ -14,15 +14,16 @@ import { CONVERSATION_STATUSES, type ConversationStatus } from '../model/types.j
 import { systemClock } from '../ports/index.js';
 import { ConversationRepository, type WorkflowConversation } from '../workflow/conversation-repository.js';
 import type { ChangeOutcome, ConversationWorkflow } from '../workflow/conversation-workflow.js';
-import type { AssigneeFilter } from '../workflow/list-plan.js';
+import { checkDateRange, filtersFromQuery, listConversations, listFilterQuery, type AssigneeFilter } from '../workflow/list-plan.js';
 import { MAX_MENTIONS, MAX_NOTE_LENGTH, NoteService, type Note } from '../workflow/notes.js';
 import { MAX_ASSIGN_MESSAGE_LENGTH, MAX_LABEL_LENGTH, type Action, type Refusal } from '../workflow/rules.js';
 import { loadCaller, requireMember } from './access.js';
 import { cursorParam, encodeCursor } from './cursor.js';
 import { problems, ProblemError } from './problem.js';
 import { defineRoute, type AnyRoute, type ApiResult } from './router.js';
-import type { ApiDeps } from './routes.js';
-import { conversationListSchema, conversationSummarySchema, historySchema, id } from './schemas.js';
+import type { ApiDeps } from './routes-core.js';
+import { conversationListSchema, conversationSummarySchema, id } from './schemas.js';
+import { createWorkflowExtraRoutes, workflowHistorySchema, workflowSummaryFields } from './routes-workflow-extras.js';
 
 const statusEnum = z.enum(CONVERSATION_STATUSES as [ConversationStatus, ...ConversationStatus[]]);
 const email = z.email().max(254).transform((value) => value.toLowerCase());
@@ -38,6 +39,7 @@ export function conversationSummary(c: WorkflowConversation, viewer: string): z.
     status: c.status, assignee: c.assignee, isNew: c.isNew, unread: !c.readBy.includes(viewer), labels: c.labels, flags: c.flags,
     messageCount: c.messageCount, hasAttachments: c.hasAttachments, createdAt: c.createdAt, lastActivityAt: c.lastActivityAt,
     version: c.version, archived: c.archived,
+    ...workflowSummaryFields(c),
   };
 }
 
@@ -147,9 +149,12 @@ export function createWorkflowRoutes(deps: ApiDeps, workflow: ConversationWorkfl
           .describe('`true`: the archived conversations instead (combinable with the other filters). Default lists never hold archived ones.'),
         snoozed: z.enum(['true', 'false']).optional()
           .describe('`true`: the snoozed conversations instead (combinable with the other filters); they come back when their time comes.'),
+        trashed: z.enum(['true', 'false']).optional()
+          .describe('`true`: the conversations in the trash instead (restorable; admins may delete them permanently).'),
+        ...listFilterQuery,
         limit: z.coerce.number().int().min(1).max(100).default(25).describe('Page size, 1 to 100.'),
         cursor: cursorParam.optional(),
-      }),
+      }).superRefine(checkDateRange),
       response: { status: 200, schema: conversationListSchema, description: 'One page of conversations; a filtered page may hold fewer than `limit`.' },
       errors: [403, 404],
       handle: async ({ claims, params, query }) => {
@@ -160,8 +165,8 @@ export function createWorkflowRoutes(deps: ApiDeps, workflow: ConversationWorkfl
         if (query.cursor && !query.cursor.p.startsWith('CONV#')) {
           throw problems.badRequest('This cursor belongs to another list.', [{ field: 'query.cursor', message: 'not a cursor of a conversation list' }]);
         }
-        const filters = { status: query.status, assignee, archived: query.archived === 'true', snoozed: query.snoozed === 'true' };
-        const page = await workflow.list({ email: user.email, role }, params.mailboxId, filters, query.limit, query.cursor);
+        const filters = { status: query.status, assignee, archived: query.archived === 'true', snoozed: query.snoozed === 'true', trashed: query.trashed === 'true', ...filtersFromQuery(query) };
+        const page = await listConversations(deps.table, { email: user.email, role }, params.mailboxId, filters, query.limit, query.cursor);
         if (page.kind === 'refused') throw refusalProblem(page.refusal, null, user.email);
         return {
           status: 200,
@@ -320,7 +325,7 @@ export function createWorkflowRoutes(deps: ApiDeps, workflow: ConversationWorkfl
         limit: z.coerce.number().int().min(1).max(100).default(50).describe('Page size, 1 to 100 positions (one change may record several entries).'),
         cursor: cursorParam.optional(),
       }),
-      response: { status: 200, schema: historySchema, description: 'One page of history entries.' },
+      response: { status: 200, schema: workflowHistorySchema, description: 'One page of history entries.' },
       errors: [404],
       handle: async ({ claims, params, query }) => {
         const after = query.cursor?.s;
@@ -335,5 +340,6 @@ export function createWorkflowRoutes(deps: ApiDeps, workflow: ConversationWorkfl
         };
       },
     }),
+    ...createWorkflowExtraRoutes(deps, workflow, { change, refusalProblem, conversationSummary, expectedVersionOf }),
   ];
 }

@@ -13,6 +13,7 @@ import type { ConversationRecord } from '../model/types.js';
 import { ConditionFailedError, type Item, type Table } from '../adapters/dynamodb-table.js';
 import { conversationFromItem } from '../inbound/mail-store.js';
 import type { Fact, WorkflowState } from './rules.js';
+import { workflowSettingsOf, type WorkflowSettings } from './settings.js';
 
 /** The change that produced a conversation's current version, kept on the item to replay its side effects. */
 export interface LastChange {
@@ -39,18 +40,34 @@ export interface WorkflowConversation extends ConversationRecord {
   lastChange: LastChange | null;
   /** When a `viewed` entry was last recorded, per member. */
   viewedAt: Record<string, string>;
+  /** In the trash (`#TRASHED` list partitions). */
+  trashed: boolean;
+  /** The organisation's qualification id (business category), or null. */
+  qualification: string | null;
+  /** The response deadline passed without a reply (projected: lists show it). */
+  overdue: boolean;
+  /** When a response is due; set while a customer message awaits one. */
+  dueAt: string | null;
+  /** Token of the armed deadline timer (timers.ts); a reply or closing removes it. */
+  deadlineToken: number | null;
+  /** Last activity of the current assignee (the inactivity timer's token). */
+  assigneeActiveAt: string | null;
 }
 
 /** History facts that are not state changes. */
 export type ViewFact = { kind: 'viewed' };
 export type NoteFact = { kind: 'note_added'; noteId: string; mentions: string[] };
+/** What the outbox did in the conversation, recorded from its `Message Queued` events (reactions.ts). */
+export type OutboundFact =
+  | { kind: 'replied' | 'forwarded'; messageKey: string }
+  | { kind: 'overdue_cleared'; dueAt: string; overdue: boolean; reason: 'replied' };
 
 export interface HistoryItem {
   sort: string;
   at: string;
   actor: string | null;
   version: number | null;
-  facts: (Fact | ViewFact | NoteFact)[];
+  facts: (Fact | ViewFact | NoteFact | OutboundFact)[];
 }
 
 export type ApplyResult =
@@ -82,7 +99,18 @@ export function workflowConversationFromItem(item: Item): WorkflowConversation {
     readBy: strings(item.readBy),
     lastChange: (item.lastChange ?? null) as LastChange | null,
     viewedAt,
+    trashed: item.trashed === true,
+    qualification: typeof item.qualification === 'string' ? item.qualification : null,
+    overdue: item.overdue === true,
+    dueAt: typeof item.dueAt === 'string' ? item.dueAt : null,
+    deadlineToken: typeof item.deadlineToken === 'number' ? item.deadlineToken : null,
+    assigneeActiveAt: typeof item.assigneeActiveAt === 'string' ? item.assigneeActiveAt : null,
   };
+}
+
+/** A conversation deleted permanently keeps its item only until the purge: it is gone for every reader. */
+function live(item: Item | undefined): Item | undefined {
+  return item && item.deletedAt === undefined ? item : undefined;
 }
 
 /** `H#<isoTime>#v<version>`: fixed-width version so entries of one millisecond still sort by version. */
@@ -113,13 +141,13 @@ export class ConversationRepository {
   constructor(private readonly table: Table) {}
 
   async get(conversationId: string, consistent = false): Promise<WorkflowConversation | null> {
-    const item = await this.table.get(keys.conversation(conversationId), consistent);
+    const item = live(await this.table.get(keys.conversation(conversationId), consistent));
     return item ? workflowConversationFromItem(item) : null;
   }
 
   async getMany(conversationIds: string[]): Promise<WorkflowConversation[]> {
     if (conversationIds.length === 0) return [];
-    return (await this.table.batchGet(conversationIds.map((id) => keys.conversation(id)))).map(workflowConversationFromItem);
+    return (await this.table.batchGet(conversationIds.map((id) => keys.conversation(id)))).filter((i) => live(i)).map(workflowConversationFromItem);
   }
 
   /**
@@ -149,22 +177,49 @@ export class ConversationRepository {
       if (followUpAt === null) removes.push('followUpAt', 'followUpToken');
       else { sets.push('followUpAt = :followUpAt', 'followUpToken = :version'); values[':followUpAt'] = followUpAt; }
     }
-    const shelf = shelfOf({ archived, snoozedUntil });
-    const moving = shelf !== shelfOf(current);
+    const trashed = next.trashed ?? current.trashed;
+    if (trashed !== current.trashed) {
+      if (trashed) { sets.push('trashed = :trashed'); values[':trashed'] = true; } else removes.push('trashed');
+    }
+    const qualification = next.qualification === undefined ? current.qualification : next.qualification;
+    if (qualification !== current.qualification) {
+      if (qualification === null) removes.push('qualification');
+      else { sets.push('qualification = :qualification'); values[':qualification'] = qualification; }
+    }
+    const overdue = next.overdue ?? current.overdue;
+    if (overdue !== current.overdue) {
+      if (overdue) { sets.push('overdue = :overdue'); values[':overdue'] = true; } else removes.push('overdue');
+    }
+    if (next.dueAt === null && current.dueAt !== null) removes.push('dueAt', 'deadlineToken', 'awaitingSince');
+    if (next.assignee !== current.assignee && current.assigneeActiveAt !== null) removes.push('assigneeActiveAt');
+    // A move changes the mailbox of every list key: one expression moves them all, so no list of
+    // either mailbox ever shows it in both or in neither.
+    const mailboxId = next.mailboxId ?? current.mailboxId;
+    const relocating = mailboxId !== current.mailboxId;
+    if (relocating) {
+      sets.push('mailboxId = :mailboxId');
+      values[':mailboxId'] = mailboxId;
+      if (current.subjectKey) {
+        sets.push('GSI3PK = :subjectPartition');
+        values[':subjectPartition'] = indexKeys.subject(mailboxId, current.subjectKey);
+      }
+    }
+    const shelf = shelfOf({ archived: archived && !trashed, snoozedUntil: trashed ? null : snoozedUntil, trashed });
+    const moving = shelf !== shelfOf(current) || relocating;
     if (moving) {
       sets.push('GSI1PK = :mailboxPartition');
-      values[':mailboxPartition'] = indexKeys.mailboxConversations(current.mailboxId, shelf);
+      values[':mailboxPartition'] = indexKeys.mailboxConversations(mailboxId, shelf);
     }
     if (next.status !== current.status || moving) {
       sets.push('GSI2PK = :statusPartition');
-      values[':statusPartition'] = indexKeys.mailboxStatus(current.mailboxId, next.status, shelf);
+      values[':statusPartition'] = indexKeys.mailboxStatus(mailboxId, next.status, shelf);
     }
     if (next.assignee !== current.assignee || (moving && next.assignee !== null)) {
       if (next.assignee === null) {
         removes.push('GSI4PK', 'GSI4SK');
       } else {
         sets.push('GSI4PK = :assigneePartition', 'GSI4SK = :sort');
-        values[':assigneePartition'] = indexKeys.mailboxAssignee(current.mailboxId, next.assignee, shelf);
+        values[':assigneePartition'] = indexKeys.mailboxAssignee(mailboxId, next.assignee, shelf);
         values[':sort'] = indexKeys.activitySort(current.lastActivityAt, current.conversationId);
       }
     }
@@ -176,7 +231,7 @@ export class ConversationRepository {
       const item = await this.table.update({
         Key: keys.conversation(current.conversationId),
         UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-        ConditionExpression: 'attribute_exists(PK) AND version = :expected',
+        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(deletedAt) AND version = :expected',
         ExpressionAttributeNames: names, ExpressionAttributeValues: values,
       });
       return { ok: true, conversation: workflowConversationFromItem(item) };
@@ -184,6 +239,62 @@ export class ConversationRepository {
       if (!(error instanceof ConditionFailedError)) throw error;
       return { ok: false, current: await this.currentAfterFailure(current.conversationId, error) };
     }
+  }
+
+  /** A mailbox's organisation and workflow settings (one GetItem), or null when it does not exist. */
+  async mailbox(mailboxId: string): Promise<{ mailboxId: string; orgId: string; settings: WorkflowSettings } | null> {
+    const item = await this.table.get(keys.mailbox(mailboxId));
+    return item ? { mailboxId, orgId: String(item.orgId ?? ''), settings: workflowSettingsOf(item) } : null;
+  }
+
+  async hasQualification(orgId: string, qualificationId: string): Promise<boolean> {
+    const item = await this.table.get(keys.qualification(orgId, qualificationId));
+    return item !== undefined && item.deletedAt === undefined;
+  }
+
+  /**
+   * Keeps the overdue marker in step with the conversation: present (under the mailbox it is in)
+   * while it is overdue, absent otherwise. Put and delete are idempotent, so a retried change
+   * repairs it.
+   */
+  async syncOverdueMarker(conversation: WorkflowConversation): Promise<void> {
+    if (conversation.overdue && conversation.dueAt !== null) {
+      await this.table.put({
+        ...keys.overdue(conversation.conversationId), type: 'overdue', conversationId: conversation.conversationId,
+        mailboxId: conversation.mailboxId, dueAt: conversation.dueAt,
+        GSI3PK: indexKeys.overdue(conversation.mailboxId), GSI3SK: `${conversation.dueAt}#${conversation.conversationId}`,
+      });
+    } else {
+      await this.table.delete(keys.overdue(conversation.conversationId));
+    }
+  }
+
+  /**
+   * After a move: each message's placement in this conversation names the new mailbox, so access to
+   * its raw mail and attachments follows the conversation. Setting the same value again is harmless.
+   */
+  async relocatePlacements(conversation: WorkflowConversation): Promise<void> {
+    const messageKeys = conversation.messageRefs.map((ref) => ref.slice(ref.indexOf('#') + 1));
+    if (messageKeys.length === 0) return;
+    const items = await this.table.batchGet(messageKeys.map((k) => keys.message(k)), ['PK', 'SK', 'placements']);
+    await Promise.all(items.map(async (item) => {
+      const placements = (item.placements ?? []) as { mailboxId: string; conversationId: string }[];
+      if (!placements.some((p) => p.conversationId === conversation.conversationId && p.mailboxId !== conversation.mailboxId)) return;
+      const next = placements.map((p) => (p.conversationId === conversation.conversationId ? { ...p, mailboxId: conversation.mailboxId } : p));
+      try {
+        await this.table.update({
+          Key: { PK: String(item.PK), SK: String(item.SK) },
+          UpdateExpression: 'SET placements = :next',
+          // The count pins the list: placements are only ever appended (a later delivery elsewhere).
+          ConditionExpression: 'size(placements) = :seen',
+          ExpressionAttributeValues: { ':next': next, ':seen': placements.length },
+        });
+      } catch (error) {
+        // Placed somewhere else meanwhile (the same mail delivered again): the next retry redoes it.
+        if (!(error instanceof ConditionFailedError)) throw error;
+        throw new Error(`placements of ${String(item.PK)} changed during the move of ${conversation.conversationId}`);
+      }
+    }));
   }
 
   /** Records one history entry; an entry already written under the same key is left as it is. */
@@ -286,7 +397,7 @@ export class ConversationRepository {
 
   private async currentAfterFailure(conversationId: string, error: ConditionFailedError): Promise<WorkflowConversation | null> {
     // DynamoDB returns the item with the failure (ReturnValuesOnConditionCheckFailure); emulators may not.
-    const item = error.item ?? await this.table.get(keys.conversation(conversationId), true);
+    const item = live(error.item ?? await this.table.get(keys.conversation(conversationId), true));
     return item ? workflowConversationFromItem(item) : null;
   }
 }

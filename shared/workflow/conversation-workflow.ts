@@ -25,7 +25,7 @@ import { changeSort, viewSort, type ConversationRepository, type LastChange, typ
 import { eventsForChange } from './events.js';
 import { mergeHistoryPage, receivedItems, type HistoryEntry } from './history.js';
 import { planList, type ListFilters } from './list-plan.js';
-import { canSee, decide, seesWholeMailbox, type Action, type Actor, type Refusal, type TimerKind } from './rules.js';
+import { canSee, decide, seesWholeMailbox, type Action, type Actor, type DecisionContext, type Refusal, type TimerKind } from './rules.js';
 
 export interface WorkflowDeps {
   repository: ConversationRepository;
@@ -73,6 +73,16 @@ export function actorFor(caller: UserWithRoles, conversation: Pick<WorkflowConve
   return canSee(conversation, actor) ? actor : null;
 }
 
+/** The token a conversation carries for one kind of timer while that timer still applies. */
+export function timerToken(conversation: WorkflowConversation, timer: TimerKind): number | null {
+  switch (timer) {
+    case 'snooze': return conversation.snoozeToken;
+    case 'follow_up': return conversation.followUpToken;
+    case 'deadline': return conversation.deadlineToken;
+    case 'inactivity': return conversation.assigneeActiveAt === null ? null : Date.parse(conversation.assigneeActiveAt);
+  }
+}
+
 function changeKey(actor: string, action: Action | { timer: Action; token: number }, expectedVersion: number | undefined): string {
   return createHash('sha256').update(JSON.stringify({ actor, action, expectedVersion: expectedVersion ?? null })).digest('base64url').slice(0, 22);
 }
@@ -89,10 +99,12 @@ export class ConversationWorkflow {
   async change(request: ChangeRequest): Promise<ChangeOutcome> {
     const { action, expectedVersion } = request;
     const assigneeLookup = action.kind === 'assign' && action.assignee !== null ? this.deps.directory.getUser(action.assignee) : null;
-    const [caller, loaded, assigneeUser] = await Promise.all([
-      request.caller, this.deps.repository.get(request.conversationId, true), assigneeLookup,
+    const targetLookup = action.kind === 'move' ? this.deps.repository.mailbox(action.mailboxId) : null;
+    const [caller, loaded, assigneeUser, target] = await Promise.all([
+      request.caller, this.deps.repository.get(request.conversationId, true), assigneeLookup, targetLookup,
     ]);
     let conversation = loaded;
+    const extra = await this.contextFor(action, caller, conversation, target);
     for (let attempt = 1; ; attempt += 1) {
       if (!conversation) return { kind: 'refused', refusal: { code: 'not-visible' }, conversation: null };
       const actor = actorFor(caller, conversation);
@@ -104,7 +116,7 @@ export class ConversationWorkflow {
         return { kind: 'conflict', conversation };
       }
       const assigneeRole = assigneeUser && action.kind === 'assign' ? roleIn(assigneeUser, conversation.mailboxId) : null;
-      const decision = decide(conversation, action, actor, { assigneeRole, now: this.deps.clock.now() });
+      const decision = decide(conversation, action, actor, { ...(await extra(conversation)), assigneeRole, now: this.deps.clock.now() });
       if (decision.kind === 'refused') {
         return { kind: 'refused', refusal: decision.refusal, conversation: decision.refusal.code === 'not-visible' ? null : conversation };
       }
@@ -116,8 +128,9 @@ export class ConversationWorkflow {
       };
       const applied = await this.deps.repository.apply(conversation, decision.next, change);
       if (applied.ok) {
-        await this.sideEffects(applied.conversation, change);
-        return { kind: 'changed', conversation: applied.conversation, change };
+        // The mailbox settings are read beside the side effects: no extra round trip for an assignment.
+        const [, after] = await Promise.all([this.sideEffects(applied.conversation, change, conversation), this.afterAssignment(applied.conversation, change)]);
+        return { kind: 'changed', conversation: after, change };
       }
       if (!applied.current) return { kind: 'refused', refusal: { code: 'not-visible' }, conversation: null };
       if (expectedVersion !== undefined || attempt >= MAX_ATTEMPTS) {
@@ -125,6 +138,48 @@ export class ConversationWorkflow {
       }
       conversation = applied.current;
     }
+  }
+
+  /**
+   * What a decision needs beyond the conversation, loaded once per request: for a move, the
+   * target mailbox (same organisation only), the caller's and the assignee's roles there; for a
+   * qualification, whether it exists in the conversation's organisation. Re-decisions after a lost
+   * race reuse it unless the assignee changed meanwhile.
+   */
+  private async contextFor(
+    action: Action, caller: UserWithRoles, first: WorkflowConversation | null,
+    target: Awaited<ReturnType<ConversationRepository['mailbox']>> | null,
+  ): Promise<(c: WorkflowConversation) => Promise<Partial<DecisionContext>>> {
+    if (action.kind === 'move') {
+      const users = new Map<string, Promise<UserWithRoles | null>>();
+      return async (c) => {
+        const targetOrgId = target && target.orgId === c.orgId ? target.orgId : null;
+        let assigneeRole: MailboxRole | null = null;
+        if (c.assignee !== null) {
+          if (!users.has(c.assignee)) users.set(c.assignee, this.deps.directory.getUser(c.assignee));
+          const user = await users.get(c.assignee)!;
+          assigneeRole = user ? roleIn(user, action.mailboxId) : null;
+        }
+        return { move: { targetOrgId, actorRole: roleIn(caller, action.mailboxId), assigneeRole } };
+      };
+    }
+    if (action.kind === 'qualify' && action.qualification !== null && first) {
+      const exists = await this.deps.repository.hasQualification(first.orgId, action.qualification);
+      return async () => ({ qualificationExists: exists });
+    }
+    return async () => ({});
+  }
+
+  /**
+   * "Assignment marks read" (a mailbox setting): the new assignee finds the conversation read, as if
+   * they had opened it. Read state is not a change (no version), so this follows the write.
+   */
+  private async afterAssignment(conversation: WorkflowConversation, change: LastChange): Promise<WorkflowConversation> {
+    const assigned = change.facts.find((f) => f.kind === 'assigned');
+    if (!assigned || assigned.kind !== 'assigned' || conversation.assignee !== assigned.assignee) return conversation;
+    const mailbox = await this.deps.repository.mailbox(conversation.mailboxId);
+    if (!mailbox?.settings.assignmentMarksRead) return conversation;
+    return this.deps.repository.markRead(conversation.conversationId, assigned.assignee);
   }
 
   /**
@@ -140,19 +195,22 @@ export class ConversationWorkflow {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
       const conversation = await this.deps.repository.get(timer.conversationId, true);
       if (!conversation) return 'stale';
-      const token = timer.timer === 'snooze' ? conversation.snoozeToken : conversation.followUpToken;
-      if (token !== timer.token) {
+      if (timerToken(conversation, timer.timer) !== timer.token) {
         if (conversation.lastChange?.key === key) { await this.replay(conversation); return 'replayed'; }
         return 'stale';
       }
       const decision = decide(conversation, action, SYSTEM_ACTOR, { now: this.deps.clock.now() });
-      if (decision.kind !== 'change') return 'stale';
+      if (decision.kind !== 'change') {
+        // A timer whose token outlives its change (a deadline stays armed once overdue): a redelivery.
+        if (conversation.lastChange?.key === key) { await this.replay(conversation); return 'replayed'; }
+        return 'stale';
+      }
       const change: LastChange = {
         key, actor: SYSTEM_ACTOR.email, at: this.deps.clock.now().toISOString(), version: conversation.version + 1, facts: decision.facts,
       };
       const applied = await this.deps.repository.apply(conversation, decision.next, change);
       if (applied.ok) {
-        await this.sideEffects(applied.conversation, change);
+        await this.sideEffects(applied.conversation, change, conversation);
         return 'fired';
       }
     }
@@ -164,12 +222,20 @@ export class ConversationWorkflow {
     return { kind: 'replayed', conversation };
   }
 
-  private async sideEffects(conversation: WorkflowConversation, change: LastChange): Promise<void> {
+  /**
+   * History entry, events, and the items that follow the conversation's state: the overdue marker
+   * (when it was or is overdue) and, after a move, the messages' placements. All idempotent, so a
+   * replay (no `before`) redoes them all.
+   */
+  private async sideEffects(conversation: WorkflowConversation, change: LastChange, before?: WorkflowConversation): Promise<void> {
+    const moved = change.facts.some((f) => f.kind === 'moved');
     await Promise.all([
       this.deps.repository.putHistory(conversation.conversationId, {
         sort: changeSort(change.at, change.version), at: change.at, actor: change.actor, version: change.version, facts: change.facts,
       }),
       this.deps.events.publish(eventsForChange(conversation, change)),
+      ...(before === undefined || before.overdue || conversation.overdue || moved ? [this.deps.repository.syncOverdueMarker(conversation)] : []),
+      ...(moved ? [this.deps.repository.relocatePlacements(conversation)] : []),
     ]);
   }
 

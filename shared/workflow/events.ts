@@ -47,6 +47,16 @@ export function eventsForChange(conversation: WorkflowConversation, change: Last
         return [buildEvent('followUpScheduled', id, { ...base, at: fact.remindAt }, at)];
       case 'follow_up_cancelled':
         return [buildEvent('followUpCancelled', id, base, at)];
+      case 'moved':
+        return [buildEvent('conversationMoved', id, { ...base, fromMailboxId: fact.from, previousAssignee: fact.previousAssignee }, at)];
+      case 'trashed':
+        return [buildEvent('conversationTrashed', id, base, at)];
+      case 'restored':
+        return [buildEvent('conversationRestored', id, base, at)];
+      case 'qualified':
+        return [buildEvent('conversationQualified', id, { ...base, qualification: fact.qualification, previousQualification: fact.previousQualification }, at)];
+      case 'overdue':
+        return [buildEvent('conversationOverdue', id, { ...base, dueAt: fact.dueAt }, at)];
       case 'timer_fired':
         // The snooze's wake-up is told by `Conversation Unsnoozed`; a reminder has its own event.
         if (fact.timer !== 'follow_up') return [];

@@ -24,7 +24,13 @@ export type HistoryEntry =
   | { id: string; at: string; kind: 'snoozed'; actor: string; version: number; until: string }
   | { id: string; at: string; kind: 'follow_up_set'; actor: string; version: number; remindAt: string }
   | { id: string; at: string; kind: 'timer_fired'; actor: string; version: number; timer: 'snooze' | 'follow_up'; dueAt: string; setBy: string | null }
-  | { id: string; at: string; kind: 'note_added'; actor: string; version: null; noteId: string; mentions: string[] };
+  | { id: string; at: string; kind: 'note_added'; actor: string; version: null; noteId: string; mentions: string[] }
+  | { id: string; at: string; kind: 'moved'; actor: string; version: number; from: string; to: string; previousAssignee: string | null }
+  | { id: string; at: string; kind: 'trashed' | 'restored'; actor: string; version: number }
+  | { id: string; at: string; kind: 'qualified'; actor: string; version: number; qualification: string | null; previousQualification: string | null }
+  | { id: string; at: string; kind: 'overdue'; actor: string; version: number; dueAt: string }
+  | { id: string; at: string; kind: 'replied' | 'forwarded'; actor: string; version: null; messageKey: string }
+  | { id: string; at: string; kind: 'overdue_cleared'; actor: string; version: null; dueAt: string; overdue: boolean; reason: 'replied' };
 
 /** Expands a stored item into its entries (a change can record several facts). */
 export function entriesOf(item: HistoryItem): HistoryEntry[] {
@@ -32,6 +38,7 @@ export function entriesOf(item: HistoryItem): HistoryEntry[] {
     const id = `${item.sort.slice(2)}#${n}`;
     if (fact.kind === 'viewed') return { id, at: item.at, kind: 'viewed', actor: item.actor ?? '', version: null };
     if (fact.kind === 'note_added') return { id, at: item.at, actor: item.actor ?? '', version: null, ...fact };
+    if (fact.kind === 'replied' || fact.kind === 'forwarded' || fact.kind === 'overdue_cleared') return { id, at: item.at, actor: item.actor ?? '', version: null, ...fact };
     return { id, at: item.at, actor: item.actor ?? '', version: item.version ?? 0, ...fact } as HistoryEntry;
   });
 }

@@ -40,6 +40,16 @@ export interface WorkflowState {
   snoozedUntil?: string | null;
   /** Follow-up reminder time; a customer message cancels it. */
   followUpAt?: string | null;
+  /** In the trash (`#TRASHED` list partitions) until restored or deleted; absent means false. */
+  trashed?: boolean;
+  /** The mailbox the conversation is in; a move changes it. */
+  mailboxId?: string;
+  /** Qualification id (an organisation's business category), or null. */
+  qualification?: string | null;
+  /** The response deadline passed without a reply. */
+  overdue?: boolean;
+  /** When a response is due (set by the timers function when a customer message awaits one). */
+  dueAt?: string | null;
 }
 
 export type Action =
@@ -62,10 +72,23 @@ export type Action =
   | { kind: 'snooze'; until: string | null }
   /** Remind at `at` (ISO time, in the future) unless the customer writes first; `null` cancels. */
   | { kind: 'follow_up'; at: string | null }
-  /** A timer fired (system actor): ends the snooze, or clears the due reminder. */
+  /** Move to another mailbox of the same organisation (dispatchers and admins of the source). */
+  | { kind: 'move'; mailboxId: string }
+  | { kind: 'trash' }
+  | { kind: 'restore' }
+  /** Set the qualification (an id of the organisation's qualifications), or null to remove it. */
+  | { kind: 'qualify'; qualification: string | null }
+  /** A timer fired (system actor): ends the snooze, clears the due reminder, marks overdue or unassigns. */
   | { kind: 'timer'; timer: TimerKind; setBy: string | null };
 
-export type TimerKind = 'snooze' | 'follow_up';
+/**
+ * `deadline`: the response deadline of a customer message; `inactivity`: the assignee did nothing
+ * for the mailbox's auto-reassignment period.
+ */
+export type TimerKind = 'snooze' | 'follow_up' | 'deadline' | 'inactivity';
+
+/** History message of an automatic unassignment. */
+export const AUTO_UNASSIGNED_MESSAGE = 'auto-unassigned after inactivity';
 
 /** What a change did, one fact per kind; each becomes a history entry and an event. */
 export type Fact =
@@ -80,7 +103,12 @@ export type Fact =
   | { kind: 'unsnoozed' }
   | { kind: 'follow_up_set'; remindAt: string }
   | { kind: 'follow_up_cancelled' }
-  | { kind: 'timer_fired'; timer: TimerKind; dueAt: string; setBy: string | null };
+  | { kind: 'timer_fired'; timer: TimerKind; dueAt: string; setBy: string | null }
+  | { kind: 'moved'; from: string; to: string; previousAssignee: string | null }
+  | { kind: 'trashed' }
+  | { kind: 'restored' }
+  | { kind: 'qualified'; qualification: string | null; previousQualification: string | null }
+  | { kind: 'overdue'; dueAt: string };
 
 export type FactKind = Fact['kind'];
 
@@ -104,6 +132,14 @@ export interface DecisionContext {
   assigneeRole?: MailboxRole | null;
   /** The time of the decision (timers must be in the future). */
   now?: Date;
+  /**
+   * For a move: the target mailbox's organisation (null when it does not exist or belongs to
+   * another organisation than the conversation's), the caller's
+   * role there, and the current assignee's role there (null: not a member, the assignee is cleared).
+   */
+  move?: { targetOrgId: string | null; actorRole: MailboxRole | null; assigneeRole: MailboxRole | null };
+  /** For a qualification: whether the id names one of the organisation's qualifications. */
+  qualificationExists?: boolean;
 }
 
 /** Longest snooze or reminder: EventBridge Scheduler accepts any date, a year keeps it meaningful. */
@@ -137,7 +173,56 @@ export function decide(state: WorkflowState, action: Action, actor: Actor, conte
     case 'snooze': return decideSnooze(state, action.until, context.now ?? new Date());
     case 'follow_up': return decideFollowUp(state, action.at, context.now ?? new Date());
     case 'timer': return decideTimer(state, action.timer, action.setBy);
+    case 'move': return decideMove(state, action.mailboxId, actor, context);
+    case 'trash': return decideTrashed(state, true);
+    case 'restore': return decideTrashed(state, false);
+    case 'qualify': return decideQualify(state, action.qualification, context);
   }
+}
+
+/** The state without any response deadline: closing, or a reply, ends the wait. */
+function withoutDeadline(state: WorkflowState): WorkflowState {
+  return state.dueAt || state.overdue ? { ...state, dueAt: null, overdue: false } : state;
+}
+
+/**
+ * Moving keeps status, labels and qualification; the assignee stays only if they are a member of
+ * the target mailbox (an assignee who could not see it there would own an invisible conversation).
+ */
+function decideMove(state: WorkflowState, target: string, actor: Actor, context: DecisionContext): Decision {
+  if (!seesWholeMailbox(actor.role)) return refuse({ code: 'forbidden', reason: 'Only dispatchers and admins of the mailbox can move a conversation.' });
+  if (state.mailboxId === target) return { kind: 'unchanged' };
+  const move = context.move;
+  if (!move || move.targetOrgId === null || !move.actorRole) {
+    return refuse({ code: 'invalid', reason: 'You are not a member of that mailbox, or it does not exist.', field: 'body.mailboxId' });
+  }
+  if (state.trashed) return refuse({ code: 'invalid', reason: 'Restore the conversation from the trash before moving it.', field: 'body.mailboxId' });
+  const from = state.mailboxId ?? '';
+  const facts: Fact[] = [{ kind: 'moved', from, to: target, previousAssignee: state.assignee }];
+  let next: WorkflowState = { ...state, mailboxId: target };
+  if (state.assignee !== null && !move.assigneeRole) {
+    const status: ConversationStatus = state.status === 'closed' ? 'closed' : 'unassigned';
+    facts.push({ kind: 'unassigned', previousAssignee: state.assignee, message: `Not a member of the mailbox ${target}.` });
+    if (status !== state.status) facts.push({ kind: 'status_changed', from: state.status, to: status });
+    next = { ...next, assignee: null, status };
+  }
+  return { kind: 'change', next, facts };
+}
+
+/** Trashing takes the conversation off every other shelf: restoring brings it back to the default lists. */
+function decideTrashed(state: WorkflowState, trashed: boolean): Decision {
+  if ((state.trashed ?? false) === trashed) return { kind: 'unchanged' };
+  if (!trashed) return { kind: 'change', next: { ...state, trashed: false }, facts: [{ kind: 'restored' }] };
+  return { kind: 'change', next: { ...state, trashed: true, archived: false, snoozedUntil: null }, facts: [{ kind: 'trashed' }] };
+}
+
+function decideQualify(state: WorkflowState, qualification: string | null, context: DecisionContext): Decision {
+  const previous = state.qualification ?? null;
+  if (qualification === previous) return { kind: 'unchanged' };
+  if (qualification !== null && context.qualificationExists !== true) {
+    return refuse({ code: 'invalid', reason: 'No such qualification in this organisation.', field: 'body.qualification' });
+  }
+  return { kind: 'change', next: { ...state, qualification }, facts: [{ kind: 'qualified', qualification, previousQualification: previous }] };
 }
 
 function decideAssign(state: WorkflowState, action: Extract<Action, { kind: 'assign' }>, actor: Actor, context: DecisionContext): Decision {
@@ -174,7 +259,7 @@ function decideStatus(state: WorkflowState, status: ConversationStatus): Decisio
   }
   return {
     kind: 'change',
-    next: { ...state, status, isNew: false },
+    next: status === 'closed' ? { ...withoutDeadline(state), status, isNew: false } : { ...state, status, isNew: false },
     facts: [{ kind: 'status_changed', from: state.status, to: status }],
   };
 }
@@ -232,6 +317,17 @@ function decideTimer(state: WorkflowState, timer: TimerKind, setBy: string | nul
     const at = state.snoozedUntil ?? null;
     if (at === null) return { kind: 'unchanged' };
     return { kind: 'change', next: { ...state, snoozedUntil: null }, facts: [{ kind: 'timer_fired', timer, dueAt: at, setBy }, { kind: 'unsnoozed' }] };
+  }
+  if (timer === 'deadline') {
+    const due = state.dueAt ?? null;
+    if (due === null || state.overdue === true || state.status === 'closed') return { kind: 'unchanged' };
+    return { kind: 'change', next: { ...state, overdue: true }, facts: [{ kind: 'overdue', dueAt: due }] };
+  }
+  if (timer === 'inactivity') {
+    if (state.assignee === null || state.assignee !== setBy || state.status === 'closed' || state.trashed === true) return { kind: 'unchanged' };
+    const facts: Fact[] = [{ kind: 'unassigned', previousAssignee: state.assignee, message: AUTO_UNASSIGNED_MESSAGE }];
+    if (state.status !== 'unassigned') facts.push({ kind: 'status_changed', from: state.status, to: 'unassigned' });
+    return { kind: 'change', next: { ...state, assignee: null, status: 'unassigned' }, facts };
   }
   const at = state.followUpAt ?? null;
   if (at === null) return { kind: 'unchanged' };

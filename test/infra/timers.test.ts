@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TIMERS_BATCH_SIZE, TIMERS_MAX_RECEIVES, TIMERS_TIMEOUT } from '../../infra/constructs/timers.js';
 import type { Mailroom } from '../../infra/mailroom.js';
 import { synthesiseMailroom, type Resource, type Synthesised } from './synth.js';
-import { TIMERS_ENV } from '../../shared/workflow/timers.js';
+import { CONSUMED_DETAIL_TYPES, TIMERS_ENV } from '../../shared/workflow/timers.js';
+import { ENV } from '../../shared/config/env.js';
 
 let mailroom: Mailroom;
 let stateless: Template;
@@ -17,7 +18,7 @@ let resources: Synthesised['resources'];
 beforeAll(() => {
   // Prepare / Act
   ({ mailroom, stateless, resources } = synthesiseMailroom());
-});
+}, 180_000);
 
 function timersFunction(): Resource {
   const found = resources('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('snooze and follow-up timers') });
@@ -34,11 +35,14 @@ describe('timers', () => {
     expect(resources('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }] })).toHaveLength(1);
   });
 
-  it('arms timers from the Mailroom bus: snoozes and follow-ups only', () => {
+  it('arms timers from the Mailroom bus, and receives the events the workflow reacts to', () => {
     const rules = resources('AWS::Events::Rule', { EventPattern: Match.objectLike({ source: ['mailroom'] }) })
       .filter((r) => JSON.stringify(r.Properties.EventPattern).includes('Conversation Snoozed'));
     expect(rules).toHaveLength(1);
-    expect(rules[0]!.Properties.EventPattern['detail-type']).toEqual(['Conversation Snoozed', 'Follow-up Scheduled']);
+    expect(rules[0]!.Properties.EventPattern['detail-type']).toEqual([...CONSUMED_DETAIL_TYPES]);
+    expect(rules[0]!.Properties.EventPattern['detail-type']).toEqual(expect.arrayContaining([
+      'Conversation Snoozed', 'Follow-up Scheduled', 'Message Received', 'Message Queued', 'Mention Created', 'Conversation Assigned', 'Conversation Deleted',
+    ]));
     expect(rules[0]!.Properties.Targets[0]).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: 10 }, DeadLetterConfig: { Arn: expect.anything() } });
   });
 
@@ -65,6 +69,16 @@ describe('timers', () => {
     expect(policies).not.toMatch(/"Resource":"\*"/);
     const fnId = Object.keys(stateless.findResources('AWS::Lambda::Function', { Properties: Match.objectLike({ Description: Match.stringLikeRegexp('snooze and follow-up timers') }) }))[0]!;
     expect(resources('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }] })).toHaveLength(1);
+  });
+
+  it('may erase mail objects (every version) for the purge, within the mail prefixes only', () => {
+    const fn = timersFunction();
+    expect((fn.Properties.Environment.Variables as Record<string, unknown>)[ENV.mailBucket]).toBeDefined();
+    const policies = JSON.stringify(resources('AWS::IAM::Policy').filter((p) => JSON.stringify(p.Properties.Roles).includes('TimersFunction')));
+    expect(policies).toContain('s3:DeleteObjectVersion');
+    expect(policies).toContain('s3:ListBucketVersions');
+    expect(policies).toContain('/attachments/*');
+    expect(policies).not.toContain('s3:PutObject');
   });
 
   it('keeps cdk-nag satisfied', () => {

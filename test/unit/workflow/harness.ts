@@ -5,7 +5,7 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { startTestTable, type TestTable } from '../../helpers/dynamo.js';
 import { FixedClock, MemoryBlobStore, MemoryEvents } from '../../helpers/fakes.js';
-import { createApiHandler } from '../../../functions/api/handler.js';
+import { createGatewayHandler } from '../../helpers/api-gateway.js';
 import { Directory } from '../../../shared/org/directory.js';
 import { demoSeed, modelFromSeed } from '../../../shared/org/seed.js';
 import { MailStore, conversationItem } from '../../../shared/inbound/mail-store.js';
@@ -17,7 +17,7 @@ export interface Harness {
   events: MemoryEvents;
   clock: FixedClock;
   store: MailStore;
-  api: ReturnType<typeof createApiHandler>;
+  api: ReturnType<typeof createGatewayHandler>;
   stop(): Promise<void>;
 }
 
@@ -27,7 +27,7 @@ export async function startHarness(options: { events?: EventPublisher & { publis
   const events = new MemoryEvents();
   const clock = new FixedClock();
   const store = new MailStore(db.table, new MemoryBlobStore());
-  const api = createApiHandler({
+  const api = createGatewayHandler({
     table: db.table, directory: new Directory(db.table), store,
     links: { link: async (key) => `https://download.test/${key}` },
     events: options.events ?? events, clock,

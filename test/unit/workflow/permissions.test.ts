@@ -23,7 +23,7 @@ afterAll(async () => {
 
 type Fixture = 'unassigned' | 'julien' | 'alex' | 'personal';
 type ActionName = 'open' | 'history' | 'read' | 'unread' | 'close' | 'label' | 'assign-julien' | 'assign-alex' | 'unassign'
-  | 'archive' | 'unarchive' | 'note' | 'notes' | 'snooze' | 'follow-up';
+  | 'archive' | 'unarchive' | 'note' | 'notes' | 'snooze' | 'follow-up' | 'move-ventes' | 'trash' | 'restore' | 'unqualify' | 'presence';
 
 const actions: Record<ActionName, { method: string; path: (id: string) => string; body?: unknown }> = {
   open: { method: 'GET', path: (id) => `/api/conversations/${id}` },
@@ -41,6 +41,11 @@ const actions: Record<ActionName, { method: string; path: (id: string) => string
   notes: { method: 'GET', path: (id) => `/api/conversations/${id}/notes` },
   snooze: { method: 'POST', path: (id) => `/api/conversations/${id}/snooze`, body: { until: '2026-11-21T08:00:00.000Z' } },
   'follow-up': { method: 'POST', path: (id) => `/api/conversations/${id}/follow-up`, body: { at: '2026-11-21T08:00:00.000Z' } },
+  'move-ventes': { method: 'POST', path: (id) => `/api/conversations/${id}/move`, body: { mailboxId: 'ventes' } },
+  trash: { method: 'POST', path: (id) => `/api/conversations/${id}/trash` },
+  restore: { method: 'POST', path: (id) => `/api/conversations/${id}/restore` },
+  unqualify: { method: 'POST', path: (id) => `/api/conversations/${id}/qualification`, body: { qualification: null } },
+  presence: { method: 'POST', path: (id) => `/api/conversations/${id}/presence`, body: { activity: 'viewing' } },
 };
 
 const fixtures: Record<Fixture, { mailboxId: string; assignee: string | null }> = {
@@ -50,7 +55,11 @@ const fixtures: Record<Fixture, { mailboxId: string; assignee: string | null }> 
   personal: { mailboxId: 'alex', assignee: null },
 };
 
-/** Expected status for (caller, fixture, action); an accepted note answers 201 Created. */
+/**
+ * Expected status for (caller, fixture, action); an accepted note answers 201 Created. Moving to
+ * Ventes: camille administers it, alex is an agent there (a member is enough to receive), and the
+ * personal mailbox's owner may move out of it.
+ */
 function expected(caller: string, fixture: Fixture, action: ActionName): number {
   const status = access(caller, fixture, action);
   return action === 'note' && status === 200 ? 201 : status;
@@ -67,7 +76,7 @@ function access(caller: string, fixture: Fixture, action: ActionName): number {
   if (caller === 'sarah@acme.test') return 404;
   if (caller === 'julien@acme.test') {
     if (assignee !== 'julien@acme.test') return 404;
-    if (action === 'assign-alex') return 403;
+    if (action === 'assign-alex' || action === 'move-ventes') return 403;
     return 200;
   }
   // camille (admin) and alex (dispatcher) act on every support conversation.
@@ -90,7 +99,7 @@ describe('permissions matrix', () => {
     // Assess
     expect(reply.status, JSON.stringify(reply.body)).toBe(status);
     if (status === 404) expect(reply.body).toMatchObject({ status: 404, title: 'Not found' });
-    if (status === 403) expect(reply.body.detail).toMatch(/Agents can only unassign themselves/);
+    if (status === 403) expect(reply.body.detail).toMatch(/Agents can only unassign themselves|Only dispatchers and admins of the mailbox can move/);
     if (status === 404 || status === 403) {
       // A refusal changes nothing.
       const after = await h.db.table.get({ PK: `CONV#${conversation.conversationId}`, SK: 'CONV' }, true);
