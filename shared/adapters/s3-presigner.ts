@@ -88,6 +88,52 @@ export class S3DownloadLinks implements DownloadLinks {
       .join('&');
     return `${base.protocol}//${base.host}${signed.path}?${query}`;
   }
+
+  /**
+   * A presigned PUT for one upload. `Content-Type` and `Content-Length` are signed headers, so S3
+   * refuses a body of another size or type (SignatureDoesNotMatch): the size the API checked
+   * against its cap is the size stored. A presigned PUT cannot express "at most n bytes" (only a
+   * POST policy's content-length-range can), hence the exact size.
+   */
+  async uploadLink(key: string, options: UploadLinkOptions): Promise<UploadLink> {
+    const { bucket, region, endpoint } = this.config;
+    const base = endpoint !== undefined ? new URL(endpoint) : new URL(`https://${bucket}.s3.${region}.amazonaws.com`);
+    const path = endpoint !== undefined ? `${base.pathname.replace(/\/$/, '')}/${bucket}/${encodeKey(key)}` : `/${encodeKey(key)}`;
+    const headers = { 'content-type': options.contentType, 'content-length': String(options.size) };
+    const expiresIn = options.expiresInSeconds ?? 900;
+    const signed = await this.signer.presign({
+      method: 'PUT', protocol: base.protocol, hostname: base.hostname, port: base.port ? Number(base.port) : undefined, path,
+      query: { 'x-id': 'PutObject', 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' },
+      headers: { host: base.host, ...headers, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    }, {
+      expiresIn,
+      unhoistableHeaders: new Set(['x-amz-content-sha256']), unsignableHeaders: new Set(['x-amz-content-sha256']),
+    });
+    const query = Object.entries(signed.query ?? {})
+      .flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).filter((v) => v !== null && v !== undefined).map((v) => `${rfc3986(name)}=${rfc3986(v)}`))
+      .join('&');
+    return { url: `${base.protocol}//${base.host}${signed.path}?${query}`, method: 'PUT', headers, expiresInSeconds: expiresIn };
+  }
+}
+
+export interface UploadLinkOptions {
+  contentType: string;
+  /** Exact size in bytes of the body the client will PUT. */
+  size: number;
+  expiresInSeconds?: number;
+}
+
+/** What a client needs to upload: PUT `url` with exactly these headers. */
+export interface UploadLink {
+  url: string;
+  method: 'PUT';
+  headers: { 'content-type': string; 'content-length': string };
+  expiresInSeconds: number;
+}
+
+/** Presigned uploads (see {@link S3DownloadLinks.uploadLink}); a port so routes can be tested without S3. */
+export interface UploadLinks {
+  uploadLink(key: string, options: UploadLinkOptions): Promise<UploadLink>;
 }
 
 /**

@@ -7,20 +7,27 @@
  *    forward also allows the agent the conversation is assigned to (the people who own it).
  * 2. Load the mailbox (sending address, name, outbox settings) and, for replies, the conversation
  *    and the message answered (the given one, else the latest received one).
- * 3. Decide recipients, subject and threading headers; sanitise the HTML, derive the plain text.
- *    Recipients on the organisation's suppression list (one BatchGetItem) become warnings: the
- *    message is still sent, the author is told why it may bounce.
- * 4. Build the raw MIME (mime.ts) and store it under `outbound/<messageKey>.eml`.
- * 5. Write the message item with its send state `queued` (stored once, like received mail), then
+ * 3. Decide recipients, subject and threading headers. Recipients on the organisation's
+ *    suppression list (one BatchGetItem) become warnings: the message is still sent, the author
+ *    is told why it may bounce.
+ * 4. Fill merge fields (`{{contact.fullname}}`...; shared/compose/merge-fields.ts) in the subject
+ *    and body: one the context cannot fill refuses the message (400 naming each field) rather
+ *    than sending braces or a blank. Append the signature (the one asked for, none, or the
+ *    author's default in the mailbox), its own merge fields filled. Sanitise the HTML, derive the
+ *    plain text, point `<img>` sources naming an inline upload at its `cid:`.
+ * 5. Read the author's uploads (attachments and inline images, `uploads/<orgId>/<author>/`),
+ *    within the size caps; a forward carries the original attachments.
+ * 6. Build the raw MIME (mime.ts) and store it under `outbound/<messageKey>.eml`.
+ * 7. Write the message item with its send state `queued` (stored once, like received mail), then
  *    place it in its conversation (a new one for a new message).
- * 6. Trigger the send after the undo window, or at the scheduled time: SQS DelaySeconds up to 15
+ * 8. Trigger the send after the undo window, or at the scheduled time: SQS DelaySeconds up to 15
  *    minutes, a one-time schedule beyond.
- * 7. Publish `Message Queued`.
+ * 9. Publish `Message Queued`.
  *
  * With an idempotency key the Message-ID is derived from (author, mailbox, key), so a client
  * retrying the same request gets the same message back instead of a second one.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Table } from '../adapters/dynamodb-table.js';
 import { encodeBody, type MailStore } from '../inbound/mail-store.js';
 import { htmlToText } from '../mail/html-text.js';
@@ -40,6 +47,14 @@ import { MAX_DELAY_SECONDS, type OutboxQueue } from './queue.js';
 import { scheduleName, type RetryScheduler } from './retry-scheduler.js';
 import { loadMailboxWithSettings } from './settings.js';
 import { suppressedAmong, suppressionWarnings } from './delivery-suppression.js';
+import { loadMergeConversation, mergeValuesFor, type MergeContextSource } from '../compose/merge-context.js';
+import { repositoryMergeSource } from '../compose/merge-context-repositories.js';
+import { CaseRepository } from '../cases/case-repository.js';
+import { findMergeTokens, renderMergeFields, tokenOf, type MergeValues } from '../compose/merge-fields.js';
+import { SignatureRuleError, SignatureStore, type Signature } from '../compose/signatures.js';
+import {
+  contentIdFor, filenameOfUpload, isOwnUpload, MAX_MESSAGE_ATTACHMENT_BYTES, MAX_UPLOAD_BYTES, rewriteUploadSources, UPLOADS_PREFIX, type UploadRef,
+} from '../compose/uploads.js';
 
 export { OUTBOUND_PREFIX } from './env.js';
 
@@ -49,7 +64,8 @@ export interface ComposeDeps {
   table: Table;
   outbox: OutboxStore;
   mail: MailStore;
-  blobs: Pick<BlobStore, 'get' | 'put'>;
+  /** `getStream`, when there, gives an upload's stored content type. */
+  blobs: Pick<BlobStore, 'get' | 'put'> & Partial<Pick<BlobStore, 'getStream'>>;
   queue: OutboxQueue;
   scheduler: RetryScheduler;
   events: EventPublisher;
@@ -57,6 +73,10 @@ export interface ComposeDeps {
   /** Random part of Message-IDs; tests pass a fixed one. */
   random?: () => string;
   defaults: { undoSeconds: number; maxAttempts: number; connector: string };
+  /** Contacts, organisations and cases for merge fields; default: their repositories in the table. */
+  mergeSource?: MergeContextSource;
+  /** A case's document (filename, type, where its bytes are); default: the cases repository in the table. */
+  caseDocument?: (orgId: string, caseId: string, documentId: string) => Promise<CaseDocumentRef | null>;
 }
 
 export interface ComposeRequest {
@@ -74,11 +94,25 @@ export interface ComposeRequest {
   /** Overrides the mailbox's undo window for this message (0 to 900 seconds). */
   undoSeconds?: number;
   idempotencyKey?: string;
+  /** A signature of the mailbox, `null` for none; absent: the author's default in the mailbox, if any. */
+  signatureId?: string | null;
+  /** The author's uploads to attach, or to show inline (`cid:`). */
+  attachments?: UploadRef[];
+  /** Documents of cases of the organisation to attach (their bytes are already in the mail bucket). */
+  caseDocuments?: { caseId: string; documentId: string }[];
+  /** Ask to be told of delivery: stored on the message, answered by the provider's delivery events. */
+  requestDeliveryReceipt?: boolean;
+  /** Display name of the From address (a template's sender name); default: the mailbox's name. */
+  senderName?: string;
 }
 
 /** Why a compose request was refused; the API maps each code to a problem response. */
 export class ComposeRefusedError extends Error {
-  constructor(readonly code: 'not-found' | 'forbidden' | 'invalid', message: string, readonly field?: string) {
+  constructor(
+    readonly code: 'not-found' | 'forbidden' | 'invalid', message: string, readonly field?: string,
+    /** Every offending field, when there are several (missing merge fields). */
+    readonly errors?: { field: string; message: string }[],
+  ) {
     super(message);
     this.name = 'ComposeRefusedError';
   }
@@ -166,10 +200,30 @@ export async function composeMessage(request: ComposeRequest, deps: ComposeDeps)
   const bcc = dedupe(request.bcc ?? [], new Set([...to, ...cc].map((a) => a.address)));
   if (to.length + cc.length + bcc.length === 0) throw new ComposeRefusedError('invalid', 'Give at least one recipient.', 'body.to');
   const warnings = suppressionWarnings({ to, cc, bcc }, await suppressedAmong(deps.table, mailbox.orgId, [...to, ...cc, ...bcc].map((a) => a.address)));
-  const subject = request.subject ?? (parent && target.kind !== 'new' ? replySubject(target.kind, parent.subject) : '');
-  const html = request.html !== undefined && request.html.trim() !== '' ? outgoingHtml(request.html) : null;
-  const text = request.text ?? (html !== null ? htmlToText(html) : '');
-  if (html === null && text.trim() === '') throw new ComposeRefusedError('invalid', 'Give an html or a text body.', 'body.text');
+  const signature = await resolveSignature(deps.table, mailboxId, caller.email, request.signatureId);
+  const filled = await fillMergeFields({
+    subject: request.subject ?? '', html: request.html, text: request.text, signature,
+  }, async () => {
+    const mergeConversation = conversation ? await loadMergeConversation(deps.table, conversation.conversationId) : null;
+    return mergeValuesFor({ user: caller, mailbox, conversation: mergeConversation, recipient: to[0] ?? null }, deps.mergeSource ?? repositoryMergeSource(deps.table));
+  });
+  // The default reply subject is the customer's words: it is never read for merge fields.
+  const subject = request.subject !== undefined ? filled.subject : parent && target.kind !== 'new' ? replySubject(target.kind, parent.subject) : '';
+  const uploads = [
+    ...await loadUploads(request.attachments ?? [], caller, mailbox.orgId, deps.blobs),
+    ...await loadCaseDocuments(request.caseDocuments ?? [], mailbox.orgId, deps),
+  ];
+  if (uploads.reduce((sum, u) => sum + u.content.length, 0) > MAX_MESSAGE_ATTACHMENT_BYTES) {
+    throw new ComposeRefusedError('invalid', `Attachments of one message are at most ${MAX_MESSAGE_ATTACHMENT_BYTES} bytes together.`, 'body.attachments');
+  }
+  const bodyHtml = filled.html !== undefined && filled.html.trim() !== '' ? filled.html : null;
+  const withSignature = bodyHtml !== null && filled.signatureHtml !== null ? `${bodyHtml}<br><div>${filled.signatureHtml}</div>` : bodyHtml;
+  const html = withSignature !== null ? rewriteUploadSources(outgoingHtml(withSignature), uploads.filter((u) => u.disposition === 'inline').map((u) => ({ uploadKey: u.storageKey, contentId: u.contentId! }))) : null;
+  const signatureText = filled.signatureHtml !== null ? htmlToText(outgoingHtml(filled.signatureHtml)).trim() : '';
+  const ownText = filled.text ?? (bodyHtml !== null ? htmlToText(outgoingHtml(bodyHtml)) : '');
+  if (html === null && ownText.trim() === '') throw new ComposeRefusedError('invalid', 'Give an html or a text body.', 'body.text');
+  // RFC 3676 4.3 signature separator ("-- "), which mail clients recognise and fold.
+  const text = signatureText !== '' ? `${ownText.replace(/\s+$/, '')}\n\n-- \n${signatureText}\n` : ownText;
   const sendAt = request.sendAt ?? null;
   if (sendAt && sendAt.getTime() < now.getTime() - 60_000) throw new ComposeRefusedError('invalid', 'sendAt is in the past.', 'body.sendAt');
 
@@ -187,11 +241,12 @@ export async function composeMessage(request: ComposeRequest, deps: ComposeDeps)
     if (existing) return { ...(await replay(existing, deps, now)), warnings };
   }
 
-  // 4. Raw MIME, stored once.
-  const attachments = target.kind === 'forward' && parent ? await loadAttachments(parent.attachments, deps.blobs) : [];
+  // 5-6. Attachments, raw MIME, stored once.
+  const forwarded = target.kind === 'forward' && parent ? await loadAttachments(parent.attachments, deps.blobs) : [];
+  const attachments: MimeAttachment[] = [...forwarded, ...uploads];
   const inReplyTo = parent ? bracket(parent.messageId) : null;
   const references = parent ? replyReferences(parent.references, parent.messageId) : [];
-  const from: MailAddress = { address: sender, name: mailbox.name };
+  const from: MailAddress = { address: sender, name: request.senderName?.trim() || mailbox.name };
   const raw = await buildMime({
     from, replyTo: replyTokenAddress(sender, conversationId), to, cc, bcc, subject, html, text,
     messageId: messageIdBracketed, inReplyTo, references, importance: request.importance,
@@ -200,8 +255,17 @@ export async function composeMessage(request: ComposeRequest, deps: ComposeDeps)
   });
   const rawKey = `${OUTBOUND_PREFIX}${messageKey}.eml`;
   await deps.blobs.put(rawKey, raw, 'message/rfc822');
+  // Uploads are the author's scratch space (and may expire); the message keeps its own copy where
+  // received mail keeps its attachments (`attachments/<raw file name>/<index>`), which the API serves.
+  const forwardedRefs = target.kind === 'forward' && parent ? parent.attachments.map((a) => ({ storageKey: a.storageKey, sha256: a.sha256 })) : [];
+  const storedRefs = [...forwardedRefs, ...await Promise.all(uploads.map(async (u, i) => {
+    if (!u.storageKey.startsWith(UPLOADS_PREFIX)) return { storageKey: u.storageKey, sha256: u.sha256 };
+    const storageKey = `attachments/${messageKey}.eml/${forwardedRefs.length + i}`;
+    await deps.blobs.put(storageKey, u.content, u.contentType);
+    return { storageKey, sha256: u.sha256 };
+  }))];
 
-  // 5. The message, then its conversation.
+  // 7. The message, then its conversation.
   const at = now.toISOString();
   const undoSeconds = clampDelay(request.undoSeconds ?? settings.undoSeconds ?? deps.defaults.undoSeconds);
   const firstPickup = new Date(Math.max(now.getTime() + undoSeconds * 1000, sendAt?.getTime() ?? 0));
@@ -215,11 +279,12 @@ export async function composeMessage(request: ComposeRequest, deps: ComposeDeps)
     references: references.map((r) => r.slice(1, -1)), snippet,
     attachments: attachments.map((a, index) => ({
       index, filename: a.filename, contentType: a.contentType, size: a.content.length, contentId: a.contentId ?? null,
-      disposition: a.disposition, storageKey: parent?.attachments[index]?.storageKey ?? '', sha256: parent?.attachments[index]?.sha256 ?? '',
+      disposition: a.disposition, storageKey: storedRefs[index]?.storageKey ?? '', sha256: storedRefs[index]?.sha256 ?? '',
     })),
     forwarded: [], flags: [], autoReplyReason: null, deliveryReport: null, readReport: null,
     placements: [{ mailboxId, conversationId, threading: parent ? { kind: 'in-reply-to', messageId: parent.messageId } : { kind: 'new' } }],
     bodyKey: null, sendStatus: 'queued',
+    ...(request.requestDeliveryReceipt ? { deliveryReceiptRequested: true } : {}),
   };
   const created = await deps.outbox.createMessage(message, encodeBody({ text, html }), {
     mailboxId, conversationId, maxAttempts: deps.defaults.maxAttempts, composedBy: caller.email, createdAt: at,
@@ -242,12 +307,12 @@ export async function composeMessage(request: ComposeRequest, deps: ComposeDeps)
     }, [caller.email]);
   }
 
-  // 6. The trigger: after the undo window, or at the scheduled time.
+  // 8. The trigger: after the undo window, or at the scheduled time.
   const trigger = { messageKey, attempt: 0 };
   if (useSchedule) await deps.scheduler.schedule(scheduleName(messageKey, 'send'), firstPickup, trigger);
   else await deps.queue.enqueue(trigger, delaySeconds);
 
-  // 7. Tell the world.
+  // 9. Tell the world.
   await deps.events.publish([messageQueuedEvent(created.record, target.kind, firstPickup, now)]);
   return { created: true, record: created.record, sendAt: firstPickup, warnings };
 }
@@ -302,4 +367,134 @@ async function loadAttachments(stored: StoredAttachment[], blobs: Pick<BlobStore
     filename: a.filename, contentType: a.contentType, content: await blobs.get(a.storageKey),
     contentId: a.contentId, disposition: a.disposition,
   })));
+}
+
+async function resolveSignature(table: Table, mailboxId: string, author: string, requested: string | null | undefined): Promise<Signature | null> {
+  try {
+    return await new SignatureStore(table).resolve(mailboxId, author, requested);
+  } catch (error) {
+    if (error instanceof SignatureRuleError) throw new ComposeRefusedError('invalid', error.message, 'body.signatureId');
+    throw error;
+  }
+}
+
+interface Fillable {
+  subject: string;
+  html: string | undefined;
+  text: string | undefined;
+  signature: Signature | null;
+}
+
+/**
+ * Fills merge fields; the values are looked up only when a token is there, so a message without
+ * any costs no read. A field the author wrote that cannot be filled (missing for this
+ * conversation, or unknown) refuses the message, naming each; the signature's own fields are the
+ * mailbox's and never block a send: an empty one renders as nothing.
+ */
+async function fillMergeFields(input: Fillable, values: () => Promise<MergeValues>): Promise<{ subject: string; html: string | undefined; text: string | undefined; signatureHtml: string | null }> {
+  const parts = { subject: input.subject, html: input.html, text: input.text } as const;
+  const hasTokens = [input.subject, input.html, input.text, input.signature?.html].some((v) => v !== undefined && findMergeTokens(v).length > 0);
+  if (!hasTokens) return { ...parts, signatureHtml: input.signature?.html ?? null };
+  const known = await values();
+  const errors: { field: string; message: string }[] = [];
+  const out: Record<keyof typeof parts, string | undefined> = { ...parts };
+  for (const part of ['subject', 'html', 'text'] as const) {
+    const value = parts[part];
+    if (value === undefined) continue;
+    const rendered = renderMergeFields(value, known, { html: part === 'html' });
+    for (const field of rendered.missing) errors.push({ field: `body.${part}`, message: `${tokenOf(field)} has no value for this message: fill it in or remove it` });
+    for (const field of rendered.unknown) errors.push({ field: `body.${part}`, message: `${tokenOf(field)} is not a merge field` });
+    out[part] = rendered.output;
+  }
+  if (errors.length > 0) {
+    const fields = [...new Set(errors.map((e) => /\{\{[^}]+\}\}/.exec(e.message)?.[0]))].join(', ');
+    throw new ComposeRefusedError('invalid', `Merge fields without a value: ${fields}. Fill them in or remove them before sending.`, errors[0]!.field, errors);
+  }
+  const signatureHtml = input.signature ? renderMergeFields(input.signature.html, known, { html: true }).output : null;
+  return { subject: out.subject ?? '', html: out.html, text: out.text, signatureHtml };
+}
+
+type LoadedUpload = MimeAttachment & { storageKey: string; sha256: string };
+
+/**
+ * The author's uploads, read from S3. Another member's key, or anything outside the author's
+ * upload prefix, is refused as not found (`body.attachments[i]`); so are files over the caps.
+ */
+async function loadUploads(refs: UploadRef[], caller: UserWithRoles, orgId: string, blobs: ComposeDeps['blobs']): Promise<LoadedUpload[]> {
+  let total = 0;
+  const out: LoadedUpload[] = [];
+  for (const [i, ref] of refs.entries()) {
+    const field = `body.attachments[${i}]`;
+    if (!isOwnUpload(ref.uploadKey, orgId, caller.email)) throw new ComposeRefusedError('invalid', 'This upload does not exist or is not yours.', field);
+    let content: Buffer;
+    let contentType: string | null = null;
+    try {
+      if (blobs.getStream) {
+        const stream = await blobs.getStream(ref.uploadKey);
+        contentType = stream.contentType;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of stream.body) {
+          size += (chunk as Buffer).length;
+          if (size > MAX_UPLOAD_BYTES) break;
+          chunks.push(chunk as Buffer);
+        }
+        content = Buffer.concat(chunks);
+        if (size > MAX_UPLOAD_BYTES) content = Buffer.alloc(MAX_UPLOAD_BYTES + 1);
+      } else {
+        content = await blobs.get(ref.uploadKey);
+      }
+    } catch (error) {
+      if (error instanceof Error && /NoSuchKey|NotFound/i.test(error.name)) throw new ComposeRefusedError('invalid', 'This upload does not exist or is not yours.', field);
+      throw error;
+    }
+    if (content.length > MAX_UPLOAD_BYTES) throw new ComposeRefusedError('invalid', `An attachment is at most ${MAX_UPLOAD_BYTES} bytes.`, field);
+    total += content.length;
+    if (total > MAX_MESSAGE_ATTACHMENT_BYTES) throw new ComposeRefusedError('invalid', `Attachments of one message are at most ${MAX_MESSAGE_ATTACHMENT_BYTES} bytes together.`, field);
+    const inline = ref.inline === true;
+    out.push({
+      filename: filenameOfUpload(ref.uploadKey), contentType: contentType ?? 'application/octet-stream', content,
+      contentId: inline ? (ref.contentId ?? contentIdFor(ref.uploadKey)) : null, disposition: inline ? 'inline' : 'attachment',
+      storageKey: ref.uploadKey, sha256: createHash('sha256').update(content).digest('hex'),
+    });
+  }
+  return out;
+}
+
+/** What compose needs of a case document. */
+export interface CaseDocumentRef {
+  filename: string;
+  contentType: string;
+  storageKey: string;
+}
+
+/**
+ * Documents of the organisation's cases (any member of the organisation may open a case, see
+ * shared/cases/case-service.ts): a document of another organisation's case reads as missing
+ * (`body.caseDocuments[i]`). They count towards the same size cap as uploads.
+ */
+async function loadCaseDocuments(refs: { caseId: string; documentId: string }[], orgId: string, deps: ComposeDeps): Promise<LoadedUpload[]> {
+  if (refs.length === 0) return [];
+  const lookup = deps.caseDocument ?? (async (org: string, caseId: string, documentId: string) => {
+    const cases = new CaseRepository(deps.table);
+    if (!(await cases.get(org, caseId))) return null;
+    return cases.getDocument(caseId, documentId);
+  });
+  const out: LoadedUpload[] = [];
+  let total = 0;
+  for (const [i, ref] of refs.entries()) {
+    const field = `body.caseDocuments[${i}]`;
+    const document = await lookup(orgId, ref.caseId, ref.documentId);
+    if (!document || document.storageKey === '') throw new ComposeRefusedError('invalid', 'This case document does not exist or you cannot see it.', field);
+    const content = await deps.blobs.get(document.storageKey);
+    total += content.length;
+    if (content.length > MAX_UPLOAD_BYTES || total > MAX_MESSAGE_ATTACHMENT_BYTES) {
+      throw new ComposeRefusedError('invalid', `Attachments of one message are at most ${MAX_MESSAGE_ATTACHMENT_BYTES} bytes together (${MAX_UPLOAD_BYTES} each).`, field);
+    }
+    out.push({
+      filename: document.filename, contentType: document.contentType, content, contentId: null, disposition: 'attachment',
+      storageKey: document.storageKey, sha256: createHash('sha256').update(content).digest('hex'),
+    });
+  }
+  return out;
 }
