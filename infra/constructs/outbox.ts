@@ -15,6 +15,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env.js';
 import { OUTBOUND_PREFIX, OUTBOX_ENV } from '../../shared/outbox/env.js';
+import { UPLOADS_PREFIX } from '../../shared/compose/uploads.js';
 import { sesDeliveryEventPattern } from '../../shared/outbox/delivery-ses-event.js';
 import { deadLetterAlarm, functionAlarms, notifyingAlarm } from './alarms.js';
 import { grantObjects, grantTableData } from './grants.js';
@@ -220,7 +221,10 @@ export class Outbox extends Construct {
   /**
    * Lets the compose function (the HTTP API's outbox routes) compose, cancel and retry: write raw
    * mail under `outbound/` (and read the attachments it forwards), enqueue triggers, create and
-   * delete schedules for scheduled sends.
+   * delete schedules for scheduled sends. It signs the authors' upload links, so it holds write on
+   * `uploads/` (a presigned PUT carries its signer's rights), reads the uploads it attaches and
+   * keeps the message's copy under `attachments/`, and reads the raw messages a case document may
+   * point at (`inbound/`).
    */
   grantCompose(fn: lambda.Function): void {
     for (const [name, value] of Object.entries({
@@ -229,7 +233,10 @@ export class Outbox extends Construct {
       [OUTBOX_ENV.undoSeconds]: String(DEFAULT_UNDO_SECONDS),
     })) fn.addEnvironment(name, value);
     this.queue.grantSendMessages(fn);
-    grantObjects(fn, this.props.mailBucket, [{ prefix: OUTBOUND_PREFIX, access: 'readWrite' }, { prefix: MAIL_PREFIXES.attachments, access: 'read' }]);
+    grantObjects(fn, this.props.mailBucket, [
+      { prefix: OUTBOUND_PREFIX, access: 'readWrite' }, { prefix: MAIL_PREFIXES.attachments, access: 'readWrite' },
+      { prefix: UPLOADS_PREFIX, access: 'readWrite' }, { prefix: MAIL_PREFIXES.inbound, access: 'read' },
+    ]);
     this.grantScheduling(fn);
     acknowledgeWildcardResources(fn.role!, [this.scheduleArnPattern()],
       'The compose function creates or deletes scheduled-send schedules within the outbox schedule group only.');

@@ -8,10 +8,12 @@
 import * as z from 'zod';
 import type { MailAddress } from '../mail/types.js';
 import { MAX_DELAY_SECONDS } from '../outbox/env.js';
-import { OUTBOX_STATUSES } from '../outbox/status.js';
 import { cursorParam } from './cursor.js';
 import { defineRouteSpec, routeKeyOf, type AnyRouteSpec } from './router.js';
 import { id } from './schemas.js';
+import { outboxItemSchema } from './outbox-item-schema.js';
+import { outboxOpsRouteSpecs } from './routes-outbox-ops-spec.js';
+import { composeExtraFields, uploadRequestSchema, uploadResponseSchema } from '../compose/schemas.js';
 
 const emailCheck = z.email();
 const MAX_RECIPIENTS = 50;
@@ -51,29 +53,16 @@ const composeFields = {
   sendAt: z.iso.datetime({ offset: true }).optional().describe('Scheduled send time; at most a year ahead.'),
   undoSeconds: z.number().int().min(0).max(MAX_DELAY_SECONDS).optional().describe('Undo window for this message (default: the mailbox\'s, else 10 s).'),
   idempotencyKey: z.string().min(8).max(128).optional().describe('Same key, same message: a retried request never sends twice.'),
+  ...composeExtraFields,
 };
 
 /** The fields every compose request shares, as validated. */
 export type ComposeFields = z.output<z.ZodObject<typeof composeFields>>;
 
-export const outboxItemSchema = z.object({
-  messageKey: z.string(), messageId: z.string(), mailboxId: z.string(), conversationId: z.string(),
-  status: z.enum(OUTBOX_STATUSES as [string, ...string[]]),
-  subject: z.string(),
-  to: z.array(z.object({ address: z.string(), name: z.string() })),
-  cc: z.array(z.object({ address: z.string(), name: z.string() })),
-  bcc: z.array(z.object({ address: z.string(), name: z.string() })).describe('Only shown to the author, admins and dispatchers.'),
-  importance: z.enum(['high', 'normal', 'low']), readReceiptRequested: z.boolean(), connector: z.string(),
-  composedBy: z.string(), createdAt: z.string(), sendAt: z.string().nullable(),
-  attempts: z.number().int(), maxAttempts: z.number().int(),
-  lastAttemptAt: z.string().nullable(), nextAttemptAt: z.string().nullable(), firstFailureAt: z.string().nullable(),
-  lastError: z.string().nullable(), providerMessageId: z.string().nullable(), sentAt: z.string().nullable(),
-  attachmentCount: z.number().int(),
-  cancellable: z.boolean().describe('Still queued or waiting for a retry: POST .../cancel can stop it.'),
-  rawUrl: z.string(),
-});
+/** The compose fields' schemas, for requests that carry a message being written (drafts). */
+export const composeFieldSchemas = composeFields;
 
-export type OutboxItem = z.infer<typeof outboxItemSchema>;
+export { outboxItemSchema, type OutboxItem } from './outbox-item-schema.js';
 
 const composeResponse = z.object({
   message: outboxItemSchema,
@@ -106,13 +95,16 @@ export const outboxRouteSpecs = {
       kind: z.enum(['reply', 'reply-all', 'forward']).default('reply'),
       messageKey: id.optional().describe('The message answered; default: the latest received one.'),
       ...composeFields,
+      basedOnVersion: z.number().int().min(0).optional()
+        .describe('The conversation version the reply was written against (or If-Match): a customer message or another reply since answers 409 listing them.'),
+      confirm: z.boolean().optional().describe('true: send even though the conversation changed since basedOnVersion.'),
     }).superRefine(sendAtLimit).superRefine((body, ctx) => {
       if (body.kind === 'forward' && !(body.to?.length || body.cc?.length || body.bcc?.length)) {
         ctx.addIssue({ code: 'custom', path: ['to'], message: 'a forward needs at least one recipient' });
       }
     }),
     response: { status: 201, schema: composeResponse, description: 'The queued message (200 when the idempotency key matched).' },
-    errors: [400, 403, 404],
+    errors: [400, 403, 404, 409],
   }),
   get: defineRouteSpec({
     method: 'GET', path: '/api/outbox/{messageKey}', operationId: 'getOutboxMessage', tags: ['outbox'],
@@ -145,7 +137,27 @@ export const outboxRouteSpecs = {
   }),
 };
 
-export const OUTBOX_ROUTE_SPECS: readonly AnyRouteSpec[] = Object.values(outboxRouteSpecs);
+/** Composing routes served by the compose function beside the outbox's (shared/compose/compose-routes.ts). */
+export const composeRouteSpecs = {
+  sendDraft: defineRouteSpec({
+    method: 'POST', path: '/api/drafts/{draftId}/send', operationId: 'sendDraft', tags: ['outbox'],
+    summary: 'Send a draft: it becomes an outgoing message once, even when the request is repeated (a double click, a retry) — the same message comes back. A draft that does not fill its merge fields is refused (400) and stays a draft.',
+    params: z.object({ draftId: id }),
+    body: z.strictObject({ expectedVersion: z.number().int().min(0).optional().describe('Send only if the draft is still at this version (409 otherwise).') }).optional(),
+    response: { status: 201, schema: composeResponse.extend({ draftId: z.string() }), description: 'The queued message (200 when this draft was already sent).' },
+    errors: [400, 403, 404, 409],
+  }),
+  createUpload: defineRouteSpec({
+    method: 'POST', path: '/api/mailboxes/{mailboxId}/uploads', operationId: 'createUpload', tags: ['outbox'],
+    summary: 'An upload link for an attachment or an inline image: PUT the file to `url` with the given headers (exact size and type), then name `uploadKey` in `attachments` when composing. Members of the mailbox only.',
+    params: z.object({ mailboxId: id }),
+    body: uploadRequestSchema,
+    response: { status: 201, schema: uploadResponseSchema, description: 'The upload link (valid 15 minutes).' },
+    errors: [400, 404],
+  }),
+};
+
+export const OUTBOX_ROUTE_SPECS: readonly AnyRouteSpec[] = [...Object.values(outboxRouteSpecs), ...Object.values(composeRouteSpecs), ...Object.values(outboxOpsRouteSpecs)];
 
 /**
  * API Gateway route keys served by the compose function, one per outbox route: the single list

@@ -7,6 +7,7 @@
  * caller may not see answers 404, as elsewhere in the API.
  */
 import { loadCaller } from './access.js';
+import { assertNoReplyCollision } from './reply-collision.js';
 import { encodeCursor } from './cursor.js';
 import { problems, ProblemError } from './problem.js';
 import { implementRoute, type AnyRoute } from './router.js';
@@ -17,11 +18,16 @@ import type { OutboxRecord } from '../outbox/outbox-store.js';
 import { retryMessage } from '../outbox/retry.js';
 import { indexKeys } from '../model/keys.js';
 import type { Directory } from '../org/directory.js';
+import type { UploadLinks } from '../adapters/s3-presigner.js';
+import { createComposeRoutes } from '../compose/compose-routes.js';
+import { createOutboxOpsRoutes } from './routes-outbox-ops.js';
 
 /** What the outbox routes need: the directory (who the caller is) and the outbox's compose side. */
 export interface OutboxRouteDeps {
   directory: Directory;
   outbox: ComposeDeps;
+  /** Presigned upload links; built from the environment when absent. */
+  uploads?: UploadLinks;
 }
 
 function view(r: OutboxRecord, showBcc: boolean): OutboxItem {
@@ -31,12 +37,15 @@ function view(r: OutboxRecord, showBcc: boolean): OutboxItem {
     connector: r.connector, composedBy: r.composedBy, createdAt: r.createdAt, sendAt: r.sendAt, attempts: r.attempt, maxAttempts: r.maxAttempts,
     lastAttemptAt: r.lastAttemptAt, nextAttemptAt: r.nextAttemptAt, firstFailureAt: r.firstFailureAt, lastError: r.lastError,
     providerMessageId: r.providerMessageId, sentAt: r.sentAt, attachmentCount: r.attachmentCount,
-    cancellable: r.status === 'queued' || r.status === 'retry_pending', rawUrl: `/api/messages/${r.messageKey}/raw`,
+    cancellable: r.status === 'queued' || r.status === 'retry_pending', retryable: r.status === 'failed' || r.status === 'connector_disabled',
+    systemGenerated: r.systemGenerated, systemKind: r.systemKind, failedListedAt: r.failedListedAt, failedRecipients: r.failedRecipients,
+    rawUrl: `/api/messages/${r.messageKey}/raw`,
   };
 }
 
 function refusal(error: unknown): unknown {
   if (!(error instanceof ComposeRefusedError)) return error;
+  if (error.code === 'invalid' && error.errors) return problems.badRequest(error.message, error.errors);
   switch (error.code) {
     case 'not-found': return new ProblemError(404, 'Not found', error.message);
     case 'forbidden': return problems.forbidden(error.message);
@@ -61,14 +70,22 @@ export function createOutboxRoutes(deps: OutboxRouteDeps): AnyRoute[] {
     ...(body.text !== undefined ? { text: body.text } : {}), importance: body.importance, requestReadReceipt: body.requestReadReceipt,
     ...(body.sendAt ? { sendAt: new Date(body.sendAt) } : {}), ...(body.undoSeconds !== undefined ? { undoSeconds: body.undoSeconds } : {}),
     ...(body.idempotencyKey ? { idempotencyKey: body.idempotencyKey } : {}),
+    ...(body.signatureId !== undefined ? { signatureId: body.signatureId } : {}),
+    ...(body.attachments ? { attachments: body.attachments } : {}),
+    ...(body.requestDeliveryReceipt ? { requestDeliveryReceipt: true } : {}),
+    ...(body.caseDocuments ? { caseDocuments: body.caseDocuments } : {}),
+    ...(body.senderName ? { senderName: body.senderName } : {}),
   });
 
   return [
     implementRoute(specs.compose, ({ claims, params, body }) =>
       compose({ target: { kind: 'new', mailboxId: params.mailboxId }, ...common(body) }, claims)),
-    implementRoute(specs.reply, ({ claims, params, body }) => compose({
-      target: { kind: body.kind, conversationId: params.conversationId, ...(body.messageKey ? { messageKey: body.messageKey } : {}) }, ...common(body),
-    }, claims)),
+    implementRoute(specs.reply, async ({ claims, params, body, event }) => {
+      await assertNoReplyCollision({ table: deps.outbox.table, directory: deps.directory }, { claims, conversationId: params.conversationId, event, basedOnVersion: body.basedOnVersion, confirm: body.confirm });
+      return compose({
+        target: { kind: body.kind, conversationId: params.conversationId, ...(body.messageKey ? { messageKey: body.messageKey } : {}) }, ...common(body),
+      }, claims);
+    }),
     implementRoute(specs.get, async ({ claims, params }) => {
       const [caller, record] = await Promise.all([loadCaller(claims, deps.directory), deps.outbox.outbox.get(params.messageKey, false)]);
       if (!record || !canSeeOutbound(caller, record)) throw problems.notFound('This outgoing message');
@@ -111,5 +128,7 @@ export function createOutboxRoutes(deps: OutboxRouteDeps): AnyRoute[] {
         case 'queued': return { status: 200, body: { message: view(outcome.record, true) } };
       }
     }),
+    ...createComposeRoutes(deps, { view, refusal }),
+    ...createOutboxOpsRoutes(deps, { view }),
   ];
 }

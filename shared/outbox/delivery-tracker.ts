@@ -8,7 +8,9 @@
  *    an older or repeated fact changes nothing, and nothing is written.
  * 3. Write the map conditioned on `deliveryVersion` (optimistic: two events for one message at
  *    once both land, one after the other re-reading).
- * 4. A recipient bounced, complained or rejected: flag the conversation `delivery-failed`.
+ * 4. A recipient bounced, complained or rejected: flag the conversation `delivery-failed`, and,
+ *    when this update is the one that reported it, put the message on its mailbox's failed-sends
+ *    list (failed.ts) for its author and the mailbox's dispatchers.
  * 5. A permanent bounce or a complaint puts the address on the organisation's suppression list
  *    (delivery-suppression.ts), which compose warns about.
  * 6. Publish one event per status the update set (`Message Delivered`, `Message Bounced`,
@@ -27,7 +29,7 @@ import { DELIVERY_FAILED_FLAG, FAILED_DELIVERY_STATUSES, mergeDelivery, updateFr
 import type { SesEvent } from './delivery-ses-event.js';
 import { updateFromSesEvent } from './delivery-ses-event.js';
 import { recordSuppressions } from './delivery-suppression.js';
-import { outboxFromItem } from './outbox-store.js';
+import { OutboxStore, outboxFromItem } from './outbox-store.js';
 import { isOutboxStatus } from './status.js';
 
 export interface DeliveryDeps {
@@ -115,6 +117,11 @@ export async function applyDeliveryUpdate(messageKey: string, update: DeliveryUp
       });
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
+    }
+    // Only the update that changed a recipient to failed lists it: a redelivered event does not
+    // bring back a message someone acknowledged.
+    if (applied.some((r) => FAILED_DELIVERY_STATUSES.includes(r.status) && merged.changed.includes(r.address))) {
+      await new OutboxStore(deps.table).listAsFailed(messageKey, record.mailboxId, deps.clock.now().toISOString());
     }
   }
 

@@ -49,3 +49,6 @@ export function outboxNumberEnv(name: OutboxEnvName, fallback: number): number {
   if (!Number.isFinite(value)) throw new Error(`Environment variable ${name} must be a number, got "${raw}"`);
   return value;
 }
+
+/** Base URL of the web app, for links in notification emails (optional; no link when unset). */
+export const NOTIFY_APP_URL_ENV = 'MAILROOM_APP_URL';

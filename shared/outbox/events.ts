@@ -35,3 +35,15 @@ export function messageSendFailedEvent(r: OutboxRecord, reason: EventData<'messa
 export function messageCancelledEvent(r: OutboxRecord, cancelledBy: string, now: Date): DomainEvent {
   return buildEvent('messageCancelled', `message-cancelled:${r.messageKey}`, { ...common(r), cancelledBy }, now);
 }
+
+export function messageRetryRequestedEvent(r: OutboxRecord, retriedBy: string, previousStatus: 'failed' | 'connector_disabled', now: Date): DomainEvent {
+  return buildEvent('messageRetryRequested', `message-retry-requested:${r.messageKey}:a${r.attempt}`, { ...common(r), retriedBy, previousStatus }, now);
+}
+
+export function failureAcknowledgedEvent(r: OutboxRecord, acknowledgedBy: string, failedAt: string, now: Date): DomainEvent {
+  return buildEvent('outboxFailureAcknowledged', `outbox-failure-acknowledged:${r.messageKey}:${failedAt}`, { ...common(r), acknowledgedBy, failedAt }, now);
+}
+
+export function systemMailQueuedEvent(r: OutboxRecord, systemKind: EventData<'systemMailQueued'>['systemKind'], cause: string, now: Date): DomainEvent {
+  return buildEvent('systemMailQueued', `system-mail-queued:${r.messageKey}`, { ...common(r), systemKind, cause }, now);
+}

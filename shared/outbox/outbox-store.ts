@@ -5,8 +5,12 @@
  * transition is one UpdateItem conditioned on `sendStatus` (and on `sendAttempt` for the sender),
  * so concurrent triggers, redeliveries and cancels cannot both win.
  *
- * The item is also indexed in GSI3 under `OUTBOX#<mailboxId>` for the mailbox's outbox views; that
- * key is written once and never moves with the status, so a transition costs no index write.
+ * The item is also indexed, once, for the outbox views: GSI3 under `OUTBOX#<mailboxId>` (the
+ * mailbox's), GSI1 under its author (`OUTBOX#BY#<orgId>#<email>`, `system` for system-generated
+ * mail) and GSI2 under its organisation (`OUTBOX#ORG#<orgId>`). Those keys never move with the
+ * status, so a transition costs no index write. The one index entry that does move is the sparse
+ * "failed sends" entry (GSI4 `OUTBOX#FAILED#<mailboxId>`): set when the message fails or bounces,
+ * removed when someone acknowledges it or retries it.
  */
 import { ConditionFailedError, type Item, type Table } from '../adapters/dynamodb-table.js';
 import { conversationItem } from '../inbound/mail-store.js';
@@ -52,7 +56,20 @@ export interface OutboxRecord {
   attachmentCount: number;
   /** Name of the one-time schedule that will trigger the next attempt, if one is planned. */
   scheduleName: string | null;
+  /** Mail Mailroom wrote by itself (auto-acknowledgement, notification), not a person. */
+  systemGenerated: boolean;
+  systemKind: SystemMailKind | null;
+  /** When the message entered the failed-sends list; null while it is not on it. */
+  failedListedAt: string | null;
+  /** Recipients that bounced, complained or were rejected (from delivery events and DSNs). */
+  failedRecipients: string[];
 }
+
+/** Kinds of system-generated mail. */
+export type SystemMailKind = 'auto-ack' | 'mention' | 'assignment';
+
+/** The author recorded on system-generated mail (`composedBy`), and its author partition. */
+export const SYSTEM_AUTHOR = 'system';
 
 /** Send-state attributes written with the message item when it is queued. */
 export interface NewOutboundState {
@@ -69,6 +86,8 @@ export interface NewOutboundState {
   envelope: Envelope;
   bcc: MailAddress[];
   scheduleName: string | null;
+  /** Set for mail Mailroom generates (composedBy is then {@link SYSTEM_AUTHOR}). */
+  systemKind?: SystemMailKind;
 }
 
 export type TransitionResult =
@@ -85,7 +104,17 @@ export interface TransitionRequest {
   set?: Record<string, unknown>;
   /** Attributes set only when absent (e.g. the first failure time). */
   setIfAbsent?: Record<string, unknown>;
+  /** Attributes removed (index keys cannot be set to null). */
+  remove?: string[];
 }
+
+/** Attributes that put a message on its mailbox's failed-sends list (sparse GSI4 entry). */
+export function failedListEntry(mailboxId: string, messageKey: string, at: string): Record<string, string> {
+  return { GSI4PK: indexKeys.outboxFailed(mailboxId), GSI4SK: `${at}#${messageKey}`, failedListedAt: at };
+}
+
+/** Attributes removed when a message leaves the failed-sends list. */
+export const FAILED_LIST_ATTRIBUTES = ['GSI4PK', 'GSI4SK', 'failedListedAt'] as const;
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
@@ -105,7 +134,24 @@ export function outboxFromItem(item: Item): OutboxRecord {
     to: (item.to ?? []) as MailAddress[], cc: (item.cc ?? []) as MailAddress[], bcc: (item.bcc ?? []) as MailAddress[],
     rawKey: String(item.rawKey), attachmentCount: Array.isArray(item.attachments) ? item.attachments.length : 0,
     scheduleName: str(item.scheduleName),
+    systemGenerated: item.systemGenerated === true, systemKind: (str(item.systemKind) as SystemMailKind | null),
+    failedListedAt: str(item.failedListedAt), failedRecipients: failedRecipientsOf(item.delivery),
   };
+}
+
+function failedRecipientsOf(delivery: unknown): string[] {
+  if (!delivery || typeof delivery !== 'object') return [];
+  return Object.entries(delivery as Record<string, { status?: unknown }>)
+    .filter(([, state]) => state.status === 'bounced' || state.status === 'complained' || state.status === 'rejected')
+    .map(([address]) => address);
+}
+
+/** One page of an outbox index partition: the records and where the next page starts. */
+export interface OutboxPage {
+  /** Each with the index sort key it was read under (the paging position). */
+  items: (OutboxRecord & { indexSort: string })[];
+  /** The index sort key of the last row read (`<at>#<messageKey>`), when more may follow. */
+  last: string | null;
 }
 
 export class OutboxStore {
@@ -121,10 +167,15 @@ export class OutboxStore {
    * (a client retrying with the same idempotency key) returns the stored record instead.
    */
   async createMessage(message: MessageRecord, body: Uint8Array, state: NewOutboundState): Promise<{ created: boolean; record: OutboxRecord }> {
+    const sort = `${state.createdAt}#${message.messageKey}`;
+    const { systemKind, ...rest } = state;
     const item: Item = {
       ...keys.message(message.messageKey), type: 'message', ...message, body,
-      ...state, sendStatus: 'queued' satisfies OutboxStatus, sendAttempt: 0, sendVersion: 1,
-      GSI3PK: indexKeys.outbox(state.mailboxId), GSI3SK: `${state.createdAt}#${message.messageKey}`, at: state.createdAt,
+      ...rest, sendStatus: 'queued' satisfies OutboxStatus, sendAttempt: 0, sendVersion: 1,
+      GSI3PK: indexKeys.outbox(state.mailboxId), GSI3SK: sort, at: state.createdAt,
+      GSI1PK: indexKeys.outboxAuthor(message.orgId ?? '', systemKind ? SYSTEM_AUTHOR : state.composedBy), GSI1SK: sort,
+      GSI2PK: indexKeys.outboxOrg(message.orgId ?? ''), GSI2SK: sort,
+      ...(systemKind ? { systemGenerated: true, systemKind } : {}),
     };
     try {
       await this.table.put(item, { ConditionExpression: 'attribute_not_exists(PK)' });
@@ -190,6 +241,10 @@ export class OutboxStore {
     for (const [attribute, value] of Object.entries(request.setIfAbsent ?? {})) {
       names[`#a${n}`] = attribute; values[`:v${n}`] = value; sets.push(`#a${n} = if_not_exists(#a${n}, :v${n})`); n += 1;
     }
+    const removes: string[] = [];
+    for (const attribute of request.remove ?? []) {
+      names[`#a${n}`] = attribute; removes.push(`#a${n}`); n += 1;
+    }
     from.forEach((status, i) => { values[`:f${i}`] = status; });
     let condition = `#status IN (${from.map((_, i) => `:f${i}`).join(', ')})`;
     if (request.attempt !== undefined) {
@@ -199,7 +254,7 @@ export class OutboxStore {
     try {
       const item = await this.table.update({
         Key: keys.message(messageKey),
-        UpdateExpression: `SET ${sets.join(', ')}`,
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
         ConditionExpression: `attribute_exists(PK) AND ${condition}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
@@ -222,9 +277,79 @@ export class OutboxStore {
       Limit: limit,
       ...(startKey ? { ExclusiveStartKey: startKey } : {}),
     });
-    const messageKeys = page.items.map((i) => String(i.PK).slice('MSG#'.length));
+    return { items: await this.load(page.items.map((i) => String(i.PK).slice('MSG#'.length))), lastKey: page.lastKey };
+  }
+
+  /**
+   * One page of an outbox index partition, newest first, strictly before `before` (an index sort
+   * key `<at>#<messageKey>`): one Query for the keys, one BatchGetItem for the records. Paging by
+   * sort key rather than by DynamoDB's start key lets a view merge several partitions.
+   */
+  async listPartition(index: 'GSI1' | 'GSI2' | 'GSI3' | 'GSI4', partition: string, limit: number, before: string | null): Promise<OutboxPage> {
+    const pk = `${index}PK`;
+    const sk = `${index}SK`;
+    const page = await this.table.query({
+      IndexName: index,
+      KeyConditionExpression: before === null ? '#pk = :pk' : '#pk = :pk AND #sk < :before',
+      ExpressionAttributeNames: before === null ? { '#pk': pk } : { '#pk': pk, '#sk': sk },
+      ExpressionAttributeValues: { ':pk': partition, ...(before === null ? {} : { ':before': before }) },
+      ScanIndexForward: false,
+      Limit: limit,
+    });
+    const rows = page.items.map((i) => ({ key: String(i.PK).slice('MSG#'.length), sort: String(i[sk]) }));
+    const records = await this.load(rows.map((r) => r.key));
+    const sorts = new Map(rows.map((r) => [r.key, r.sort]));
+    return {
+      items: records.map((r) => Object.assign(r, { indexSort: sorts.get(r.messageKey) ?? '' })),
+      last: page.lastKey && rows.length > 0 ? rows[rows.length - 1]!.sort : null,
+    };
+  }
+
+  /** Records by message key, in the order given; keys that are not outbound messages are left out. */
+  async load(messageKeys: string[]): Promise<OutboxRecord[]> {
+    if (messageKeys.length === 0) return [];
     const items = await this.table.batchGet(messageKeys.map((k) => keys.message(k)));
     const byKey = new Map(items.filter((i) => isOutboxStatus(i.sendStatus)).map((i) => [String(i.messageKey), outboxFromItem(i)]));
-    return { items: messageKeys.flatMap((k) => byKey.get(k) ?? []), lastKey: page.lastKey };
+    return messageKeys.flatMap((k) => byKey.get(k) ?? []);
+  }
+
+  /**
+   * Puts a sent message that bounced (or was complained about, or rejected) on its mailbox's
+   * failed-sends list, whatever its send status; a newer failure lists it again after an
+   * acknowledgement. Returns false when the message is gone.
+   */
+  async listAsFailed(messageKey: string, mailboxId: string, at: string): Promise<boolean> {
+    const entry = failedListEntry(mailboxId, messageKey, at);
+    try {
+      await this.table.update({
+        Key: keys.message(messageKey),
+        UpdateExpression: 'SET GSI4PK = :pk, GSI4SK = :sk, failedListedAt = :at REMOVE failureAcknowledgedAt, failureAcknowledgedBy',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':pk': entry.GSI4PK, ':sk': entry.GSI4SK, ':at': at },
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Takes a message off the failed-sends list (its sparse index entry is removed). Conditional on
+   * it being listed: a second acknowledgement, or one racing a retry, gets `ok: false`.
+   */
+  async acknowledgeFailure(messageKey: string, by: string, at: string): Promise<TransitionResult> {
+    try {
+      const item = await this.table.update({
+        Key: keys.message(messageKey),
+        UpdateExpression: 'SET failureAcknowledgedAt = :at, failureAcknowledgedBy = :by REMOVE GSI4PK, GSI4SK, failedListedAt',
+        ConditionExpression: 'attribute_exists(GSI4PK)',
+        ExpressionAttributeValues: { ':at': at, ':by': by },
+      });
+      return { ok: true, record: outboxFromItem(item) };
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+      return { ok: false, current: await this.get(messageKey) };
+    }
   }
 }

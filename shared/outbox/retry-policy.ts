@@ -17,6 +17,8 @@ export interface RetryPolicy {
    * resolution, so a retry is never planned sooner than this.
    */
   minDelayMs: number;
+  /** full (default): 0..cap; equal: cap/2..cap; none: the cap itself (predictable, but retries move in lockstep). */
+  jitter?: 'full' | 'equal' | 'none';
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -31,12 +33,15 @@ export type RandomSource = () => number;
 
 /**
  * Delay before the retry that follows attempt `attempt` (1-based: the attempt that just failed).
- * Full jitter: `random(0, min(max, base * 2^(attempt-1)))`, floored at `minDelayMs`.
+ * Full jitter (default): `random(0, min(max, base * 2^(attempt-1)))`; equal jitter keeps the upper
+ * half of that range; none waits the cap itself. Floored at `minDelayMs`.
  */
 export function retryDelayMs(attempt: number, policy: RetryPolicy, random: RandomSource): number {
   const exponent = Math.max(0, attempt - 1);
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(exponent, 30));
-  return Math.max(policy.minDelayMs, Math.floor(random() * ceiling));
+  const jitter = policy.jitter ?? 'full';
+  const delay = jitter === 'none' ? ceiling : jitter === 'equal' ? ceiling / 2 + random() * (ceiling / 2) : random() * ceiling;
+  return Math.max(policy.minDelayMs, Math.floor(delay));
 }
 
 export type FailureDecision =

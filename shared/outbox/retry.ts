@@ -5,19 +5,23 @@
  * attempt with no delay. The retry policy then counts from there: a message that had used all its
  * attempts gets one more.
  *
+ * The retry also takes the message off the failed-sends list (failed.ts): it is being dealt with.
+ *
  * Retrying a message that failed as `interrupted` may send it twice (the provider may have taken
  * the interrupted attempt); its last error says so, and the person decides.
  */
 import type { UserWithRoles } from '../org/directory.js';
-import type { Clock } from '../ports/index.js';
+import type { Clock, EventPublisher } from '../ports/index.js';
 import { canManageOutbound, canSeeOutbound } from './cancel.js';
-import type { OutboxRecord, OutboxStore } from './outbox-store.js';
+import { messageRetryRequestedEvent } from './events.js';
+import { FAILED_LIST_ATTRIBUTES, type OutboxRecord, type OutboxStore } from './outbox-store.js';
 import type { OutboxQueue } from './queue.js';
 
 export interface RetryDeps {
   outbox: OutboxStore;
   queue: OutboxQueue;
   clock: Clock;
+  events: EventPublisher;
 }
 
 export type RetryOutcome =
@@ -35,8 +39,10 @@ export async function retryMessage(caller: UserWithRoles, messageKey: string, de
   const result = await deps.outbox.transition(messageKey, {
     to: 'retry_pending', from: ['failed', 'connector_disabled'], attempt: record.attempt,
     set: { nextAttemptAt: deps.clock.now().toISOString(), maxAttempts: record.maxAttempts, retriedBy: caller.email },
+    remove: [...FAILED_LIST_ATTRIBUTES],
   });
   if (!result.ok) return result.current ? { kind: 'conflict', record: result.current } : { kind: 'not-found' };
   await deps.queue.enqueue({ messageKey, attempt: record.attempt }, 0);
+  await deps.events.publish([messageRetryRequestedEvent(result.record, caller.email, record.status === 'connector_disabled' ? 'connector_disabled' : 'failed', deps.clock.now())]);
   return { kind: 'queued', record: result.record };
 }

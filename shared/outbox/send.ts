@@ -14,7 +14,9 @@
  * 6. Sent: `sending -> sent` with the provider's id, then the pointer from that id to the message
  *    (delivery events carry only the provider's id). Transient failure with attempts left: plan the
  *    retry (one-time schedule named after the attempt, so planning twice plans once), then
- *    `sending -> retry_pending`. Otherwise `sending -> failed` with the last error.
+ *    `sending -> retry_pending`. Otherwise `sending -> failed` with the last error, on the
+ *    mailbox's failed-sends list (failed.ts), its conversation flagged `delivery-failed`. The retry
+ *    policy is the deployment's with the mailbox's overrides (settings.ts).
  *
  * A message found `sending` by a later delivery of the same trigger means an invocation is still
  * working on it, or stopped mid-attempt. Within the lease the trigger is handed back to SQS
@@ -26,10 +28,11 @@ import type { Table } from '../adapters/dynamodb-table.js';
 import { recordProviderPointer } from './delivery-tracker.js';
 import { PermanentSendError, TransientSendError, type MailConnector } from './connector.js';
 import { messageSendFailedEvent, messageSentEvent } from './events.js';
-import type { OutboxRecord, OutboxStore } from './outbox-store.js';
+import { failedListEntry, type OutboxRecord, type OutboxStore } from './outbox-store.js';
 import { decideAfterFailure, type RandomSource, type RetryPolicy } from './retry-policy.js';
 import { scheduleName, type RetryScheduler } from './retry-scheduler.js';
-import { loadMailboxWithSettings } from './settings.js';
+import { effectiveRetryPolicy, loadMailboxWithSettings, type OutboxSettings } from './settings.js';
+import { flagConversationFailed } from './failed.js';
 import type { SendTrigger } from './trigger.js';
 
 export interface SenderDeps {
@@ -81,7 +84,10 @@ export async function processSendTrigger(trigger: SendTrigger, deps: SenderDeps)
   if (loaded && !loaded.settings.connectorEnabled) {
     const held = await deps.outbox.transition(record.messageKey, {
       to: 'connector_disabled', attempt: trigger.attempt,
-      set: { lastError: `The ${record.connector} connector of this mailbox is disabled`, nextAttemptAt: null, scheduleName: null },
+      set: {
+        lastError: `The ${record.connector} connector of this mailbox is disabled`, nextAttemptAt: null, scheduleName: null,
+        ...failedListEntry(record.mailboxId, record.messageKey, deps.clock.now().toISOString()),
+      },
     });
     if (!held.ok) return { kind: 'lost', status: held.current?.status ?? 'missing' };
     await deps.events.publish([messageSendFailedEvent(held.record, 'connector_disabled', deps.clock.now())]);
@@ -106,7 +112,7 @@ export async function processSendTrigger(trigger: SendTrigger, deps: SenderDeps)
     // A failure before the provider call (reading the raw message) sent nothing: retrying is safe.
     const failure = error instanceof TransientSendError || error instanceof PermanentSendError
       ? error : new TransientSendError(errorText(error), error instanceof Error ? error.name : 'Error');
-    return afterFailure(record, attempt, failure, deps);
+    return afterFailure(record, attempt, failure, deps, loaded?.settings ?? null);
   }
 
   // 6. Sent. If this write throws, SQS redelivers the trigger and the lease rule above applies.
@@ -123,10 +129,13 @@ export async function processSendTrigger(trigger: SendTrigger, deps: SenderDeps)
 }
 
 /** 6. A failed attempt: plan a retry, or give up. */
-async function afterFailure(record: OutboxRecord, attempt: number, failure: TransientSendError | PermanentSendError, deps: SenderDeps): Promise<SendOutcome> {
+async function afterFailure(record: OutboxRecord, attempt: number, failure: TransientSendError | PermanentSendError, deps: SenderDeps, settings: OutboxSettings | null): Promise<SendOutcome> {
   const now = deps.clock.now();
-  // The message's own attempt budget: set at compose time, raised by a manual retry.
-  const decision = decideAfterFailure(attempt, failure instanceof TransientSendError, { ...deps.policy, maxAttempts: record.maxAttempts }, now, deps.random);
+  // The mailbox's policy (admin settings) over the deployment's; the attempt budget is the
+  // mailbox's when an admin set one, else the message's own (set at compose time, raised by a manual retry).
+  const policy = settings ? effectiveRetryPolicy(deps.policy, settings) : deps.policy;
+  const maxAttempts = settings?.retry.maxAttempts ?? record.maxAttempts;
+  const decision = decideAfterFailure(attempt, failure instanceof TransientSendError, { ...policy, maxAttempts }, now, deps.random);
   if (decision.kind === 'retry') {
     // Planned before the state says so: a crash in between leaves a schedule whose trigger finds
     // the message `sending` (lease rule), never a `retry_pending` message that nothing will wake.
@@ -142,10 +151,11 @@ async function afterFailure(record: OutboxRecord, attempt: number, failure: Tran
   }
   const failed = await deps.outbox.transition(record.messageKey, {
     to: 'failed', from: ['sending'], attempt,
-    set: { lastError: errorText(failure), nextAttemptAt: null },
+    set: { lastError: errorText(failure), nextAttemptAt: null, ...failedListEntry(record.mailboxId, record.messageKey, now.toISOString()) },
     setIfAbsent: { firstFailureAt: now.toISOString() },
   });
   if (!failed.ok) return { kind: 'lost', status: failed.current?.status ?? 'missing' };
+  await flagConversationFailed(deps.table, failed.record);
   await deps.events.publish([messageSendFailedEvent(failed.record, decision.reason, now)]);
   return { kind: 'failed', reason: decision.reason };
 }
@@ -157,10 +167,14 @@ async function interrupted(record: OutboxRecord, deps: SenderDeps): Promise<Send
   if (now.getTime() - started < deps.leaseMs) return { kind: 'in_progress' };
   const failed = await deps.outbox.transition(record.messageKey, {
     to: 'failed', from: ['sending'], attempt: record.attempt,
-    set: { lastError: `Attempt ${record.attempt} stopped before its outcome was recorded; the provider may have accepted it. Check with the recipient before retrying.`, nextAttemptAt: null },
+    set: {
+      lastError: `Attempt ${record.attempt} stopped before its outcome was recorded; the provider may have accepted it. Check with the recipient before retrying.`,
+      nextAttemptAt: null, ...failedListEntry(record.mailboxId, record.messageKey, now.toISOString()),
+    },
     setIfAbsent: { firstFailureAt: now.toISOString() },
   });
   if (!failed.ok) return { kind: 'lost', status: failed.current?.status ?? 'missing' };
+  await flagConversationFailed(deps.table, failed.record);
   await deps.events.publish([messageSendFailedEvent(failed.record, 'interrupted', now)]);
   return { kind: 'failed', reason: 'interrupted' };
 }
