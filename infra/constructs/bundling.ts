@@ -29,9 +29,16 @@ export const FUNCTION_ENTRIES = {
   inbound: 'functions/inbound/handler.ts',
   api: 'functions/api/handler.ts',
   compose: 'functions/compose/handler.ts',
+  workspace: 'functions/workspace/handler.ts',
   sender: 'functions/sender/handler.ts',
   delivery: 'functions/delivery/handler.ts',
   timers: 'functions/timers/handler.ts',
+  notify: 'functions/notify/handler.ts',
+  contacts: 'functions/contacts/handler.ts',
+  stats: 'functions/stats/handler.ts',
+  indexer: 'functions/indexer/handler.ts',
+  'imap-sync': 'functions/imap-sync/handler.ts',
+  'account-checks': 'functions/imap-sync/checks-handler.ts',
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;

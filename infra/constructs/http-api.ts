@@ -12,6 +12,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { COMPOSE_ROUTE_KEYS } from '../../shared/api/routes-outbox-spec.js';
+import { OPENAPI_ROUTE_KEY, WORKSPACE_ROUTE_KEYS } from '../../shared/api/routes-workspace.js';
 import { ENV } from '../../shared/config/env.js';
 import { functionAlarms, notifyingAlarm } from './alarms.js';
 import { grantObjects, grantTableData } from './grants.js';
@@ -42,10 +43,12 @@ export interface MailroomHttpApiProps {
 
 /**
  * The web app's API: one HTTP API (cheaper and faster than a REST API, and JWT authorizers are
- * built in) in front of two functions that route internally: the compose function serves the
- * outbox routes (`COMPOSE_ROUTE_KEYS`), the API function everything else. The outbox's code
- * (MIME builder, HTML sanitiser, S3, SQS and Scheduler clients) would double the API function's
- * bundle and its cold start; API Gateway picks the most specific route, so the outbox's exact
+ * built in) in front of three functions that route internally: the compose function serves the
+ * outbox routes (`COMPOSE_ROUTE_KEYS`), the workspace function administration, accounts,
+ * templates, drafts, contacts, cases and the OpenAPI document (`WORKSPACE_ROUTE_KEYS`), the API
+ * function everything else: what a team uses all day. The outbox's code (MIME builder, HTML
+ * sanitiser, S3, SQS and Scheduler clients) and the workspace's would more than double the API
+ * function's bundle and its cold start; API Gateway picks the most specific route, so the exact
  * route keys win over the greedy one. The compose function's outbox grants and settings come
  * from `Outbox.grantCompose`.
  * See https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html#http-api-develop-routes.evaluation
@@ -66,6 +69,8 @@ export class MailroomHttpApi extends Construct {
   readonly handler: MailroomFunction;
   /** Serves the outbox routes (functions/compose/). */
   readonly composeHandler: MailroomFunction;
+  /** Serves the workspace routes and the OpenAPI document (functions/workspace/). */
+  readonly workspaceHandler: MailroomFunction;
 
   constructor(scope: Construct, id: string, props: MailroomHttpApiProps) {
     super(scope, id);
@@ -97,6 +102,28 @@ export class MailroomHttpApi extends Construct {
         [ENV.stage]: props.stageName,
       },
     });
+    this.workspaceHandler = new MailroomFunction(this, 'WorkspaceHandler', {
+      entry: 'workspace',
+      description: `Mailroom ${props.stageName}: web app API, workspace routes (administration, accounts, templates, drafts, contacts, cases)`,
+      memorySize: API_MEMORY_MB,
+      timeout: API_TIMEOUT,
+      tracing: props.tracing,
+      environment: {
+        [ENV.tableName]: props.tableName,
+        [ENV.mailBucket]: props.mailBucket.bucketName,
+        [ENV.eventBusName]: props.eventBus.eventBusName,
+        [ENV.inboundPrefix]: MAIL_PREFIXES.inbound,
+        [ENV.stage]: props.stageName,
+      },
+    });
+    // Case documents and exports hand out links to stored mail, like the API function's downloads.
+    grantTableData(this.workspaceHandler, props.table);
+    grantObjects(this.workspaceHandler, props.mailBucket, [
+      { prefix: MAIL_PREFIXES.inbound, access: 'read' },
+      { prefix: MAIL_PREFIXES.attachments, access: 'read' },
+      { prefix: MAIL_PREFIXES.bodies, access: 'read' },
+    ]);
+    props.eventBus.grantPutEventsTo(this.workspaceHandler);
     grantTableData(this.composeHandler, props.table);
     props.eventBus.grantPutEventsTo(this.composeHandler);
     grantTableData(this.handler, props.table);
@@ -174,7 +201,14 @@ export class MailroomHttpApi extends Construct {
       const [method, path] = routeKey.split(' ') as [apigwv2.HttpMethod, string];
       this.api.addRoutes({ path, methods: [method], integration: composeIntegration, authorizer });
     }
-    const publicRoutes = this.api.addRoutes({ path: '/api/openapi.json', methods: [apigwv2.HttpMethod.GET], integration });
+    const workspaceIntegration = new HttpLambdaIntegration('WorkspaceHandler', this.workspaceHandler, {
+      payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+    });
+    for (const routeKey of WORKSPACE_ROUTE_KEYS.filter((key) => key !== OPENAPI_ROUTE_KEY)) {
+      const [method, path] = routeKey.split(' ') as [apigwv2.HttpMethod, string];
+      this.api.addRoutes({ path, methods: [method], integration: workspaceIntegration, authorizer });
+    }
+    const publicRoutes = this.api.addRoutes({ path: '/api/openapi.json', methods: [apigwv2.HttpMethod.GET], integration: workspaceIntegration });
     if (cors) {
       publicRoutes.push(...this.api.addRoutes({ path: '/api/{proxy+}', methods: [apigwv2.HttpMethod.OPTIONS], integration }));
     }
@@ -188,6 +222,7 @@ export class MailroomHttpApi extends Construct {
 
     functionAlarms(this, 'Handler', this.handler, props.alarmTopic);
     functionAlarms(this, 'ComposeHandler', this.composeHandler, props.alarmTopic);
+    functionAlarms(this, 'WorkspaceHandler', this.workspaceHandler, props.alarmTopic);
     notifyingAlarm(this, 'ServerErrorAlarm', {
       metric: this.stage.metricServerError({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
       threshold: 5,

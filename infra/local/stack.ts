@@ -28,11 +28,12 @@ import { ENV } from '../../shared/config/env.js';
 import { ENDPOINT_ENV } from '../../shared/adapters/aws.js';
 import { OUTBOX_ENV } from '../../shared/outbox/env.js';
 import { EVENT_SOURCE } from '../../shared/events/contracts.js';
-import { ARMING_DETAIL_TYPES, TIMERS_ENV } from '../../shared/workflow/timers.js';
+import { CONSUMED_DETAIL_TYPES, TIMERS_ENV } from '../../shared/workflow/timers.js';
 import { MAIL_PREFIXES } from '../constructs/mail-layout.js';
 import type { Seed } from '../../shared/org/seed.js';
 import { matchesRouteKey } from '../../shared/api/router.js';
 import { COMPOSE_ROUTE_KEYS } from '../../shared/api/routes-outbox-spec.js';
+import { WORKSPACE_ROUTE_KEYS } from '../../shared/api/routes-workspace.js';
 import type { DevUser } from './dev-tokens.js';
 import { signDevToken } from './dev-tokens.js';
 import type { EventPattern } from './event-pattern.js';
@@ -43,6 +44,7 @@ import { startHttpGateway, type ApiHandler, type HttpGateway } from './http-gate
 import { createLogger } from './logger.js';
 import { ensureBucket, ensureInbound, ensureOutbox, ensureTable, ensureTimers, LOCAL_NAMES, type InboundResources, type OutboxResources } from './resources.js';
 import { startLocalScheduler } from './scheduler.js';
+import { startAccountSync } from './account-sync.js';
 import { startSmtpReceiver, type SmtpReceiver } from './smtp-receiver.js';
 import { startSqsPoller, type SqsHandler, type SqsPoller } from './sqs-poller.js';
 
@@ -112,7 +114,7 @@ export interface LocalStackOptions {
    * Replace a handler (tests of the glue itself, benchmarks of one stage). By default the stack
    * loads `functions/<name>/handler.ts`; `compose` gets the outbox routes, `api` every other one.
    */
-  handlers?: { inbound?: SqsHandler; api?: ApiHandler; compose?: ApiHandler; sender?: SqsHandler; delivery?: DeliveryHandler; timers?: SqsHandler };
+  handlers?: { inbound?: SqsHandler; api?: ApiHandler; compose?: ApiHandler; workspace?: ApiHandler; sender?: SqsHandler; delivery?: DeliveryHandler; timers?: SqsHandler };
   /** Outbox settings, for tests that cannot wait for the deployed defaults (10 s undo, 30 s first retry). */
   outbox?: { undoSeconds?: number; maxAttempts?: number; retryBaseMs?: number; retryMaxMs?: number };
 }
@@ -321,6 +323,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const apiHandler: ApiHandler = dispatchApi(
       options.handlers?.api ?? (await loadHandler<ApiHandler>('api')),
       options.handlers?.compose ?? (await loadHandler<ApiHandler>('compose')),
+      options.handlers?.workspace ?? (await loadHandler<ApiHandler>('workspace')),
     );
     const senderHandler = options.handlers?.sender ?? (await loadHandler<SqsHandler>('sender'));
     const deliveryHandler = options.handlers?.delivery ?? (await loadHandler<DeliveryHandler>('delivery'));
@@ -357,7 +360,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     cleanups.push(senderPoller.stop);
     // As infra/constructs/timers.ts: a bus rule puts the events that set a timer on the timers queue.
-    const removeArmingRule = bus.addRule({ source: [EVENT_SOURCE], 'detail-type': [...ARMING_DETAIL_TYPES] }, async (event) => {
+    const removeArmingRule = bus.addRule({ source: [EVENT_SOURCE], 'detail-type': [...CONSUMED_DETAIL_TYPES] }, async (event) => {
       await sqs.send(new SendMessageCommand({ QueueUrl: timers.queueUrl, MessageBody: JSON.stringify(event) }));
     });
     cleanups.push(async () => removeArmingRule());
@@ -375,6 +378,55 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       logger,
     });
     cleanups.push(timersPoller.stop);
+    // As infra/constructs/mail-accounts.ts: the sync queue and function, the account-change rule, the rate schedules, the check routes.
+    const accountSync = await startAccountSync({
+      sqs, bus, region: REGION, account: ACCOUNT, dataDir, inboundQueueUrl: inbound.queueUrl, visibilityTimeoutSeconds, setEnv, logger,
+    });
+    cleanups.push(accountSync.stop);
+    const deliverOutboxOrTimers = deliverScheduled;
+    deliverScheduled = (targetArn, input) => (targetArn === accountSync.queueArn ? accountSync.deliver(input) : deliverOutboxOrTimers(targetArn, input));
+    // As infra/constructs/contacts.ts: received messages reach the contacts function (address book,
+    // cases). Invoked directly with the record the contacts queue would deliver; a failed record fails the target.
+    const { handler: contactsHandler } = await import('../../functions/contacts/handler.js');
+    const { CONTACTS_DETAIL_TYPES } = await import('../../shared/contacts/participants-consumer.js');
+    const { lambdaContext: contactsContext } = await import('./lambda-context.js');
+    const removeContactsRule = bus.addRule({ source: [EVENT_SOURCE], 'detail-type': [...CONTACTS_DETAIL_TYPES] }, async (event) => {
+      const record = { messageId: event.id, receiptHandle: event.id, body: JSON.stringify(event), attributes: {}, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: `arn:aws:sqs:${REGION}:${ACCOUNT}:mailroom-local-contacts`, awsRegion: REGION };
+      const result = await contactsHandler({ Records: [record] } as never, contactsContext('mailroom-contacts', REGION, 60_000));
+      if (result && result.batchItemFailures.length > 0) throw new Error(`contacts: ${event['detail-type']} ${event.id} failed`);
+    });
+    cleanups.push(async () => removeContactsRule());
+    // As infra/constructs/stats.ts: a bus rule invokes the stats function with replies sent and conversations closed.
+    const { handleStatsEvent } = await import('../../functions/stats/handler.js');
+    const { Table: StatsTable } = await import('../../shared/adapters/dynamodb-table.js');
+    const { STATS_DETAIL_TYPES } = await import('../../shared/stats/stats.js');
+    const statsTable = new StatsTable(documents, LOCAL_NAMES.table);
+    const removeStatsRule = bus.addRule({ source: [EVENT_SOURCE], 'detail-type': [...STATS_DETAIL_TYPES] }, async (event) => {
+      await handleStatsEvent(event as Parameters<typeof handleStatsEvent>[0], statsTable);
+    });
+    cleanups.push(async () => removeStatsRule());
+    // As infra/constructs/search.ts: received and queued messages are indexed for search. Locally the
+    // rule invokes the indexer directly (one record per event), so `drain()`, which waits for bus
+    // targets, also waits until a message is searchable.
+    const { handleIndexer } = await import('../../functions/indexer/handler.js');
+    const { indexerDepsFromEnv } = await import('../../shared/search/deps.js');
+    const { INDEXED_DETAIL_TYPES } = await import('../../shared/search/indexer.js');
+    const indexerDeps = indexerDepsFromEnv();
+    const removeIndexRule = bus.addRule({ source: [EVENT_SOURCE], 'detail-type': [...INDEXED_DETAIL_TYPES] }, async (event) => {
+      const record = { messageId: event.id, body: JSON.stringify(event) } as Parameters<typeof handleIndexer>[0]['Records'][number];
+      const { batchItemFailures } = await handleIndexer({ Records: [record] }, indexerDeps);
+      if (batchItemFailures.length > 0) throw new Error(`indexing ${event.id} failed`);
+    });
+    cleanups.push(async () => removeIndexRule());
+    // As infra/constructs/notifications.ts: events that cause system mail (auto-acknowledgements,
+    // notification emails) invoke the notify function, which queues the mail on the outbox queue.
+    const { handler: notifyHandler } = await import('../../functions/notify/handler.js');
+    const { NOTIFY_DETAIL_TYPES } = await import('../../shared/outbox/notify-events.js');
+    const { lambdaContext: notifyContext } = await import('./lambda-context.js');
+    const removeNotifyRule = bus.addRule({ source: [EVENT_SOURCE], 'detail-type': [...NOTIFY_DETAIL_TYPES] }, async (event) => {
+      await notifyHandler(event, notifyContext('mailroom-notify', REGION, 30_000));
+    });
+    cleanups.push(async () => removeNotifyRule());
 
     const smtp: SmtpReceiver = await startSmtpReceiver({
       port: options.smtpPort ?? 2525,
@@ -397,7 +449,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       region: REGION,
       timeoutMs: API_TIMEOUT_MS,
       tokenSecret,
-      apiHandler,
+      apiHandler: accountSync.dispatch(apiHandler),
       findUser,
       events: () => bus.events(),
       logger,
@@ -504,25 +556,28 @@ async function loadSeed(seedFile: string | undefined): Promise<Seed | undefined>
 }
 
 /**
- * API Gateway's routing between the two API functions (infra/constructs/http-api.ts): requests
- * matching one of `COMPOSE_ROUTE_KEYS` go to the compose function, everything else, as
- * `ANY /api/{proxy+}`, to the API function.
+ * API Gateway's routing between the API functions (infra/constructs/http-api.ts): requests
+ * matching one of `COMPOSE_ROUTE_KEYS` go to the compose function, `WORKSPACE_ROUTE_KEYS` to the
+ * workspace function, everything else, as `ANY /api/{proxy+}`, to the API function.
  */
-export function dispatchApi(api: ApiHandler, compose: ApiHandler): ApiHandler {
+export function dispatchApi(api: ApiHandler, compose: ApiHandler, workspace: ApiHandler): ApiHandler {
   return (event, context) => {
     const { method } = event.requestContext.http;
-    return COMPOSE_ROUTE_KEYS.some((key) => matchesRouteKey(key, method, event.rawPath)) ? compose(event, context) : api(event, context);
+    if (COMPOSE_ROUTE_KEYS.some((key) => matchesRouteKey(key, method, event.rawPath))) return compose(event, context);
+    if (WORKSPACE_ROUTE_KEYS.some((key) => matchesRouteKey(key, method, event.rawPath))) return workspace(event, context);
+    return api(event, context);
   };
 }
 
 /** The handler modules are imported only after the environment is set: they build clients from it. */
-async function loadHandler<T>(name: 'inbound' | 'api' | 'compose' | 'sender' | 'delivery' | 'timers'): Promise<T> {
+async function loadHandler<T>(name: 'inbound' | 'api' | 'compose' | 'workspace' | 'sender' | 'delivery' | 'timers'): Promise<T> {
   const module: { handler?: unknown } = name === 'inbound'
     ? await import('../../functions/inbound/handler.js')
     : name === 'timers' ? await import('../../functions/timers/handler.js')
     : name === 'delivery' ? await import('../../functions/delivery/handler.js')
     : name === 'sender' ? await import('../../functions/sender/handler.js')
-      : name === 'compose' ? await import('../../functions/compose/handler.js') : await import('../../functions/api/handler.js');
+      : name === 'compose' ? await import('../../functions/compose/handler.js')
+      : name === 'workspace' ? await import('../../functions/workspace/handler.js') : await import('../../functions/api/handler.js');
   if (typeof module.handler !== 'function') throw new Error(`functions/${name}/handler.ts must export a function named handler`);
   return module.handler as T;
 }

@@ -13,6 +13,11 @@ import { InboundMail } from '../constructs/inbound-mail.js';
 import { acknowledge } from '../constructs/nag.js';
 import { Outbox } from '../constructs/outbox.js';
 import { Timers } from '../constructs/timers.js';
+import { Notifications } from '../constructs/notifications.js';
+import { Contacts } from '../constructs/contacts.js';
+import { MailAccounts } from '../constructs/mail-accounts.js';
+import { Stats } from '../constructs/stats.js';
+import { Search } from '../constructs/search.js';
 import { WebDeployment } from '../constructs/web-deployment.js';
 import type { StatefulRefs } from '../constructs/stateful-refs.js';
 
@@ -38,6 +43,11 @@ export class StatelessStack extends Stack {
   readonly httpApi: MailroomHttpApi;
   readonly outbox: Outbox;
   readonly timers: Timers;
+  readonly notifications: Notifications;
+  readonly contacts: Contacts;
+  readonly mailAccounts: MailAccounts;
+  readonly stats: Stats;
+  readonly search: Search;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -103,13 +113,70 @@ export class StatelessStack extends Stack {
     });
     this.outbox.grantCompose(this.httpApi.composeHandler);
 
+    this.contacts = new Contacts(this, 'Contacts', {
+      stageName: props.stageName,
+      table,
+      tableName: refs.tableName,
+      mailBucket,
+      eventBus,
+      alarmTopic: this.alarmTopic,
+      tracing: props.xrayTracing,
+    });
+
     this.timers = new Timers(this, 'Timers', {
+      stageName: props.stageName,
+      mailBucket,
+      table,
+      tableName: refs.tableName,
+      eventBus,
+      alarmTopic: this.alarmTopic,
+      tracing: props.xrayTracing,
+    });
+
+    // System-generated mail (auto-acknowledgements, notification emails), sent through the outbox.
+    this.notifications = new Notifications(this, 'Notifications', {
+      stageName: props.stageName,
+      table,
+      tableName: refs.tableName,
+      mailBucket,
+      eventBus,
+      outboxQueue: this.outbox.queue,
+      alarmTopic: this.alarmTopic,
+      tracing: props.xrayTracing,
+      appUrl: `https://${refs.webDomainName}`,
+    });
+
+    this.stats = new Stats(this, 'Stats', {
       stageName: props.stageName,
       table,
       tableName: refs.tableName,
       eventBus,
       alarmTopic: this.alarmTopic,
       tracing: props.xrayTracing,
+    });
+
+    this.search = new Search(this, 'Search', {
+      stageName: props.stageName,
+      table,
+      tableName: refs.tableName,
+      mailBucket,
+      eventBus,
+      alarmTopic: this.alarmTopic,
+      tracing: props.xrayTracing,
+    });
+
+    this.mailAccounts = new MailAccounts(this, 'MailAccounts', {
+      stageName: props.stageName,
+      table,
+      tableName: refs.tableName,
+      mailBucket,
+      eventBus,
+      alarmTopic: this.alarmTopic,
+      tracing: props.xrayTracing,
+      inboundQueue: this.inbound.queue,
+      httpApi: this.httpApi.api,
+      apiFunction: this.httpApi.workspaceHandler,
+      sender: this.outbox.sender,
     });
 
     new EventLog(this, 'EventLog', { stageName: props.stageName, eventBus, alarmTopic: this.alarmTopic });
@@ -121,6 +188,7 @@ export class StatelessStack extends Stack {
       apiUrl: this.httpApi.url,
       authBaseUrl: refs.authBaseUrl,
       webClientId: refs.webClientId,
+      uploadOrigin: `https://${mailBucket.bucketRegionalDomainName}`,
     });
 
     this.acknowledgeCustomResourceFindings();

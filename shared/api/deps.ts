@@ -6,7 +6,7 @@ import { Table, type DynamoMeter } from '../adapters/dynamodb-table.js';
 import { PresignedBlobReader, S3DownloadLinks } from '../adapters/s3-presigner.js';
 import { MailStore } from '../inbound/mail-store.js';
 import { Directory } from '../org/directory.js';
-import type { ApiDeps } from './routes.js';
+import type { ApiDeps } from './routes-core.js';
 
 export function apiDepsFromEnv(meter?: DynamoMeter): ApiDeps {
   const documents = getDocumentClient();

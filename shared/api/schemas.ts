@@ -26,6 +26,10 @@ export const conversationSummarySchema = z.object({
   messageCount: z.number().int(), hasAttachments: z.boolean(), createdAt: z.string(), lastActivityAt: z.string(),
   version: z.number().int().describe('Send it back as If-Match (or expectedVersion) with a change.'),
   archived: z.boolean().describe('Out of the default lists (`archived=true` lists it); new inbound mail unarchives.'),
+  trashed: z.boolean().describe('In the trash (`trashed=true` lists it): restorable, or deleted permanently by an admin.'),
+  qualification: z.string().nullable().describe('Qualification id (GET /api/qualifications), or null.'),
+  overdue: z.boolean().describe('The mailbox response deadline passed without a reply.'),
+  dueAt: z.string().nullable().describe('When a response is due (a customer message awaits one), or null.'),
 });
 
 export const conversationListSchema = z.object({

@@ -1,8 +1,9 @@
 /**
- * The HTTP API's two bundles as deployed (production options, `infra/constructs/bundling.ts`): the
- * API function serves most requests, so its cold start must not pay for the outbox. Sending mail
- * (nodemailer, sanitize-html and its DOM libraries, the S3, SQS and Scheduler clients) belongs to
- * the compose function alone.
+ * The HTTP API's bundles as deployed (production options, `infra/constructs/bundling.ts`): the
+ * API function serves most requests, so its cold start must not pay for the outbox nor for the
+ * workspace. Sending mail (nodemailer, sanitize-html and its DOM libraries, the S3, SQS and
+ * Scheduler clients) belongs to the compose function alone; administration, accounts (and their
+ * KMS client), templates, drafts, contacts and cases to the workspace function.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -32,13 +33,24 @@ const OUTBOX_ONLY = [
   'shared/api/routes-outbox.ts',
 ];
 
+/** Modules only the workspace function may bundle. */
+const WORKSPACE_ONLY = [
+  'node_modules/@aws-sdk/client-kms/',
+  'shared/api/routes-admin.ts',
+  'shared/api/routes-accounts.ts',
+  'shared/api/routes-templates.ts',
+  'shared/api/routes-drafts.ts',
+  'shared/api/routes-contacts.ts',
+  'shared/api/routes-cases.ts',
+];
+
 let workDir: string;
-const bundles: Record<'api' | 'compose', { metafile: Metafile; file: string }> = {} as never;
+const bundles: Record<'api' | 'compose' | 'workspace', { metafile: Metafile; file: string }> = {} as never;
 
 beforeAll(async () => {
   // Prepare / Act
   workDir = mkdtempSync(path.join(tmpdir(), 'mailroom-api-bundle-test-'));
-  for (const name of ['api', 'compose'] as const) {
+  for (const name of ['api', 'compose', 'workspace'] as const) {
     const dir = path.join(workDir, name);
     const { metafile } = await buildBundle(entryPath(name), dir);
     bundles[name] = { metafile, file: path.join(dir, 'index.mjs') };
@@ -53,22 +65,31 @@ afterAll(() => {
  * Modules with code in `index.mjs`. `metafile.inputs` also lists modules esbuild read and then
  * dropped entirely (shared/adapters/aws.ts imports the S3 client for a factory the API never calls).
  */
-const inputsOf = (name: 'api' | 'compose') => {
+const inputsOf = (name: 'api' | 'compose' | 'workspace') => {
   const output = Object.values(bundles[name].metafile.outputs).find((o) => o.entryPoint !== undefined)!;
   return Object.entries(output.inputs).filter(([, { bytesInOutput }]) => bytesInOutput > 0).map(([input]) => input);
 };
 
 describe('API function bundle', () => {
-  it('bundles none of the outbox code', () => {
+  it('bundles none of the outbox code nor the workspace code', () => {
     // Assess
     const inputs = inputsOf('api');
-    for (const module of OUTBOX_ONLY) expect(inputs.filter((input) => input.includes(module)), module).toEqual([]);
-    expect(inputs).toContain('shared/api/routes-outbox-spec.ts');
+    for (const module of [...OUTBOX_ONLY, ...WORKSPACE_ONLY]) expect(inputs.filter((input) => input.includes(module)), module).toEqual([]);
   });
 
   it(`stays under ${API_MAX_BYTES / 1000} KB`, () => {
     // Assess
     expect(statSync(bundles.api.file).size).toBeLessThan(API_MAX_BYTES);
+  });
+});
+
+describe('workspace function bundle', () => {
+  it('carries the workspace routes and none of the outbox code or the inbound parser', () => {
+    const inputs = inputsOf('workspace');
+    for (const module of WORKSPACE_ONLY.filter((m) => m.startsWith('shared/'))) expect(inputs.some((input) => input.includes(module)), module).toBe(true);
+    for (const module of [...OUTBOX_ONLY, 'node_modules/mailparser/']) expect(inputs.filter((input) => input.includes(module)), module).toEqual([]);
+    // It serves the OpenAPI document, which describes the outbox routes from their specs.
+    expect(inputs).toContain('shared/api/routes-outbox-spec.ts');
   });
 });
 
@@ -85,15 +106,15 @@ describe('compose function bundle', () => {
   });
 });
 
-describe('both bundles', () => {
+describe('the three bundles', () => {
   it('load in a plain node process and export the handler', () => {
     // Act
-    const script = `const files = ${JSON.stringify([bundles.api.file, bundles.compose.file])};
+    const script = `const files = ${JSON.stringify([bundles.api.file, bundles.compose.file, bundles.workspace.file])};
       const types = []; for (const file of files) types.push(typeof (await import(file)).handler);
       process.stdout.write(JSON.stringify(types));`;
     const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, NODE_OPTIONS: '' } }).toString();
 
     // Assess
-    expect(JSON.parse(output)).toEqual(['function', 'function']);
+    expect(JSON.parse(output)).toEqual(['function', 'function', 'function']);
   });
 });

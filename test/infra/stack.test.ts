@@ -11,6 +11,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../shared/config/env.js';
 import { ENDPOINT_ENV } from '../../shared/adapters/aws.js';
 import { COMPOSE_ROUTE_KEYS } from '../../shared/api/routes-outbox-spec.js';
+import { ACCOUNT_CHECK_ROUTE_KEYS } from '../../shared/accounts/env.js';
+import { WORKSPACE_ROUTE_KEYS } from '../../shared/api/routes-workspace.js';
+import { FUNCTION_ENTRIES } from '../../infra/constructs/bundling.js';
 import { TABLE } from '../../shared/model/table.js';
 import { InvalidContextError, readConfig } from '../../infra/config.js';
 import { INBOUND_MAX_RECEIVES, INBOUND_TIMEOUT } from '../../infra/constructs/inbound-mail.js';
@@ -241,31 +244,27 @@ describe('inbound path', () => {
 });
 
 describe('functions', () => {
+  /** Mailroom's own functions (not the ones aws-cdk-lib adds for custom resources): one per entry. */
+  const mailroomFunctions = () => Object.values(
+    stateless.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ [ENV.stage]: 'test' }) } } }),
+  ) as { Properties: Record<string, unknown> }[];
+
   it('runs every function on arm64 with Node.js 22, source maps and the shared env var names', () => {
-    const functions = Object.values(
-      stateless.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ [ENV.tableName]: Match.anyValue() }) } } }),
-    ) as { Properties: Record<string, unknown> }[];
-    // inbound, api, compose (the API's outbox routes), the outbox sender, delivery tracking and timers
-    expect(functions).toHaveLength(6);
+    const functions = mailroomFunctions();
+    expect(functions).toHaveLength(Object.keys(FUNCTION_ENTRIES).length);
     for (const fn of functions) {
-      // Delivery tracking and timers read and write only the table: they have no bucket.
-      const bucket = /delivery events|timers/.test(String(fn.Properties.Description)) ? {} : { [ENV.mailBucket]: importOf('mail-bucket-name') };
       expect(fn.Properties).toMatchObject({
         Architectures: ['arm64'],
         Runtime: 'nodejs22.x',
         Handler: 'index.handler',
-        Environment: {
-          Variables: {
-            [ENV.tableName]: importOf('table-name'),
-            ...bucket,
-            [ENV.eventBusName]: importOf('event-bus-name'),
-            [ENV.stage]: 'test',
-            NODE_OPTIONS: '--enable-source-maps',
-          },
-        },
+        Environment: { Variables: { [ENV.stage]: 'test', NODE_OPTIONS: '--enable-source-maps' } },
       });
       expect(fn.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
       const vars = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      // Resources a function uses are named by the stateful stack's exports, under the shared names.
+      if (ENV.tableName in vars) expect(vars[ENV.tableName]).toEqual(importOf('table-name'));
+      if (ENV.mailBucket in vars) expect(vars[ENV.mailBucket]).toEqual(importOf('mail-bucket-name'));
+      if (ENV.eventBusName in vars) expect(vars[ENV.eventBusName]).toEqual(importOf('event-bus-name'));
       if (ENV.inboundPrefix in vars) expect(vars[ENV.inboundPrefix]).toBe('inbound/');
       expect(vars).not.toHaveProperty(ENV.devTokenSecret);
       for (const name of Object.values(ENDPOINT_ENV)) expect(vars).not.toHaveProperty(name);
@@ -274,7 +273,7 @@ describe('functions', () => {
 
   it('alarms on errors and throttles of every function', () => {
     for (const metric of ['Errors', 'Throttles']) {
-      expect(Object.keys(stateless.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metric, Namespace: 'AWS/Lambda' } }))).toHaveLength(6);
+      expect(Object.keys(stateless.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metric, Namespace: 'AWS/Lambda' } }))).toHaveLength(Object.keys(FUNCTION_ENTRIES).length);
     }
   });
 
@@ -337,11 +336,14 @@ describe('HTTP API', () => {
     });
   });
 
-  it('serves GET /api/openapi.json without authorization, from the same function', () => {
+  it('serves GET /api/openapi.json without authorization, from the workspace function with its routes', () => {
     const open = onlyResource(stateless, 'AWS::ApiGatewayV2::Route', { RouteKey: 'GET /api/openapi.json' });
     const any = onlyResource(stateless, 'AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /api/{proxy+}' });
+    const admin = onlyResource(stateless, 'AWS::ApiGatewayV2::Route', { RouteKey: 'POST /api/admin/mailboxes' });
     expect(open.Properties.AuthorizationType).toBe('NONE');
-    expect(open.Properties.Target).toEqual(any.Properties.Target);
+    expect(admin.Properties.AuthorizationType).toBe('JWT');
+    expect(open.Properties.Target).toEqual(admin.Properties.Target);
+    expect(open.Properties.Target).not.toEqual(any.Properties.Target);
   });
 
   it('routes every outbox route key to the compose function, with the same JWT authorizer', () => {
@@ -361,9 +363,9 @@ describe('HTTP API', () => {
     expect(JSON.stringify(integration.Properties.IntegrationUri)).toMatch(/HttpApiComposeHandler/);
   });
 
-  it('has no other route than the catch-all, the public ones and the outbox route keys', () => {
+  it('has no other route than the catch-all, the public ones, the outbox, workspace and account-check route keys', () => {
     const keys = Object.values(stateless.findResources('AWS::ApiGatewayV2::Route')).map((r) => (r as { Properties: { RouteKey: string } }).Properties.RouteKey);
-    expect(keys.sort()).toEqual(['ANY /api/{proxy+}', 'GET /api/openapi.json', 'OPTIONS /api/{proxy+}', ...COMPOSE_ROUTE_KEYS].sort());
+    expect(keys.sort()).toEqual(['ANY /api/{proxy+}', 'OPTIONS /api/{proxy+}', ...COMPOSE_ROUTE_KEYS, ...WORKSPACE_ROUTE_KEYS, ...ACCOUNT_CHECK_ROUTE_KEYS].sort());
   });
 
   it('answers CORS preflights for the web app and the configured origins without a token', () => {

@@ -6,14 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { startTestTable, type TestTable } from '../../helpers/dynamo.js';
 import { MemoryBlobStore, MemoryEvents } from '../../helpers/fakes.js';
-import { createApiHandler } from '../../../functions/api/handler.js';
+import { createGatewayHandler } from '../../helpers/api-gateway.js';
 import { Directory } from '../../../shared/org/directory.js';
 import { demoSeed, modelFromSeed } from '../../../shared/org/seed.js';
 import { MailStore, conversationItem } from '../../../shared/inbound/mail-store.js';
 import type { ConversationRecord } from '../../../shared/model/types.js';
 
 let db: TestTable;
-let api: ReturnType<typeof createApiHandler>;
+let api: ReturnType<typeof createGatewayHandler>;
 
 function event(method: string, path: string, options: { email?: string; query?: Record<string, string>; body?: string; contentType?: string } = {}): APIGatewayProxyEventV2WithJWTAuthorizer {
   const query = new URLSearchParams(options.query ?? {}).toString();
@@ -52,7 +52,7 @@ beforeAll(async () => {
     ...Array.from({ length: 7 }, (_, i) => conversationItem(conversation(i, 'support', i % 2 === 0 ? 'unassigned' : 'closed'))),
     conversationItem(conversation(100, 'ventes', 'unassigned')),
   ]);
-  api = createApiHandler({
+  api = createGatewayHandler({
     table: db.table, directory: new Directory(db.table), store: new MailStore(db.table, new MemoryBlobStore()),
     links: { link: async (key) => `https://download.test/${key}` }, events: new MemoryEvents(),
   });
@@ -129,7 +129,9 @@ describe('OpenAPI document', () => {
     const doc = json(result);
     expect(doc.openapi).toBe('3.1.0');
     const list = doc.paths['/api/mailboxes/{mailboxId}/conversations'].get;
-    expect(list.parameters.map((p: any) => p.name)).toEqual(['mailboxId', 'status', 'assignee', 'archived', 'snoozed', 'limit', 'cursor']);
+    expect(list.parameters.map((p: any) => p.name)).toEqual([
+      'mailboxId', 'status', 'assignee', 'archived', 'snoozed', 'trashed', 'label', 'qualification', 'hasAttachment', 'from', 'to', 'limit', 'cursor',
+    ]);
     expect(list.parameters.find((p: any) => p.name === 'status').schema.enum).toContain('in_progress');
     expect(doc.paths['/api/openapi.json'].get.security).toEqual([]);
   });

@@ -1,13 +1,17 @@
 /**
- * The HTTP API's two functions: the API function serves every route but the outbox's and still
- * documents them; the compose function serves exactly the outbox routes; `COMPOSE_ROUTE_KEYS`,
- * which API Gateway and the local stack route by, sends each route to the function serving it.
- * No route here reaches its dependencies, so they are left empty.
+ * The HTTP API's three functions: the compose function serves exactly the outbox routes
+ * (`COMPOSE_ROUTE_KEYS`), the workspace function exactly `WORKSPACE_ROUTE_KEYS` (administration,
+ * accounts, templates, drafts, contacts, cases, and the OpenAPI document of every route), the API
+ * function the rest; API Gateway and the local stack route by those keys. No route here reaches
+ * its dependencies, so they are left empty.
  */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createApiHandler } from '../../../functions/api/handler.js';
 import { createComposeHandler } from '../../../functions/compose/handler.js';
+import { createWorkspaceHandler } from '../../../functions/workspace/handler.js';
+import { createCoreRoutes } from '../../../shared/api/routes-core.js';
+import { createWorkspaceRoutes, WORKSPACE_ROUTE_KEYS } from '../../../shared/api/routes-workspace.js';
 import { buildOpenApi } from '../../../shared/api/openapi.js';
 import { matchesRouteKey, routeKeyOf, type AnyRouteSpec } from '../../../shared/api/router.js';
 import { createRoutes, type ApiDeps } from '../../../shared/api/routes.js';
@@ -39,7 +43,7 @@ const samplePath = (spec: Pick<AnyRouteSpec, 'path'>) => spec.path.replace(/\{[^
 describe('OpenAPI document', () => {
   it('lists the outbox routes served by the compose function, from their specs', async () => {
     // Act
-    const result = await createApiHandler(noApiDeps)(event('GET', '/api/openapi.json'));
+    const result = await createWorkspaceHandler(noApiDeps)(event('GET', '/api/openapi.json'));
 
     // Assess
     expect(result.statusCode).toBe(200);
@@ -66,7 +70,22 @@ describe('OpenAPI document', () => {
   });
 });
 
-describe('split between the API and compose functions', () => {
+describe('split between the API, workspace and compose functions', () => {
+  it('sends the workspace routes and the OpenAPI document to the workspace function, and nothing else', () => {
+    const toWorkspace = (spec: AnyRouteSpec) => WORKSPACE_ROUTE_KEYS.some((key) => matchesRouteKey(key, spec.method, samplePath(spec)));
+    for (const route of createWorkspaceRoutes(noApiDeps)) expect(toWorkspace(route), routeKeyOf(route)).toBe(true);
+    for (const route of createCoreRoutes(noApiDeps)) expect(toWorkspace(route), routeKeyOf(route)).toBe(false);
+    for (const spec of OUTBOX_ROUTE_SPECS) expect(toWorkspace(spec), routeKeyOf(spec)).toBe(false);
+    expect(WORKSPACE_ROUTE_KEYS).toContain('GET /api/openapi.json');
+  });
+
+  it('answers 404 on the API function for workspace routes, and on the workspace function for core ones', async () => {
+    const api = createApiHandler(noApiDeps);
+    const workspace = createWorkspaceHandler(noApiDeps);
+    expect((await api(event('GET', '/api/admin/mailboxes', 'camille@acme.test'))).statusCode).toBe(404);
+    expect((await workspace(event('GET', '/api/me', 'camille@acme.test'))).statusCode).toBe(404);
+  });
+
   it('derives one route key per outbox route, and the compose function serves exactly those', () => {
     // Assess
     expect([...COMPOSE_ROUTE_KEYS].sort()).toEqual(createOutboxRoutes(noOutboxDeps).map(routeKeyOf).sort());
