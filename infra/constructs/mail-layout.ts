@@ -11,6 +11,11 @@ export const MAIL_PREFIXES = {
   attachments: 'attachments/',
   /** Bodies too large to keep inline in the DynamoDB item (items are capped at 400 KB). */
   bodies: 'bodies/',
+  /**
+   * Files a browser uploads for a message being written (presigned PUT). Compose copies what it
+   * sends under `attachments/`, so what is left here is only ever abandoned.
+   */
+  uploads: 'uploads/',
 } as const;
 
 /**

@@ -14,6 +14,8 @@ export interface MailStoreProps {
 export const RAW_MAIL_IA_AFTER_DAYS = 90;
 /** Standard-IA bills at least 30 days per object; expiring sooner after the transition costs more than staying. */
 const IA_MINIMUM_DAYS = 30;
+/** An upload not sent by then was abandoned with its message (compose keeps its own copy). */
+export const UPLOAD_EXPIRY_DAYS = 2;
 /** Overwritten or deleted versions stay recoverable this long. */
 const NONCURRENT_VERSION_DAYS = 30;
 const ACCESS_LOG_RETENTION_DAYS = 365;
@@ -78,6 +80,7 @@ export class MailStore extends Construct {
       serverAccessLogsPrefix: 'mail/',
       lifecycleRules: [
         rawMailRule,
+        { id: 'AbandonedUploads', prefix: MAIL_PREFIXES.uploads, expiration: Duration.days(UPLOAD_EXPIRY_DAYS) },
         {
           id: 'Housekeeping',
           noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS),
@@ -103,5 +106,19 @@ export class MailStore extends Construct {
         },
       }),
     );
+  }
+
+  /**
+   * Lets the web app PUT attachments straight to their presigned upload links (the API cannot take
+   * large bodies), from its own origin only, and only under `uploads/` (the signature fixes the key).
+   * See https://docs.aws.amazon.com/AmazonS3/latest/userguide/cors.html
+   */
+  allowBrowserUploads(origins: string[]): void {
+    this.bucket.addCorsRule({
+      allowedMethods: [s3.HttpMethods.PUT],
+      allowedOrigins: origins,
+      allowedHeaders: ['content-type', 'content-length'],
+      maxAge: 3600,
+    });
   }
 }

@@ -19,6 +19,8 @@ export interface WebDeploymentProps {
   readonly apiUrl: string;
   /** Cognito hosted UI base URL. */
   readonly authBaseUrl: string;
+  /** Origin of the mail bucket, where the app PUTs attachments through presigned links. */
+  readonly uploadOrigin: string;
   readonly webClientId: string;
   /** Built app to deploy; defaults to {@link WEB_DIST}. */
   readonly distDir?: string;
@@ -77,7 +79,7 @@ export class WebDeployment extends Construct {
     const app = new s3deploy.BucketDeployment(this, 'App', {
       sources: [
         s3deploy.Source.asset(dist, { exclude: ['assets', 'assets/*', 'index.html'] }),
-        s3deploy.Source.data('index.html', deployedIndexHtml(readFileSync(indexPath, 'utf8'), [props.apiUrl, props.authBaseUrl])),
+        s3deploy.Source.data('index.html', deployedIndexHtml(readFileSync(indexPath, 'utf8'), [props.apiUrl, props.authBaseUrl, props.uploadOrigin])),
         s3deploy.Source.jsonData('config.json', config),
       ],
       destinationBucket: props.bucket,

@@ -50,6 +50,7 @@ export class StatefulStack extends Stack {
     });
     this.mailBucket = mailStore.bucket;
     this.web = new WebHosting(this, 'Web', { accessLogsBucket: mailStore.accessLogsBucket });
+    mailStore.allowBrowserUploads([this.web.origin]);
 
     this.eventBus = new events.EventBus(this, 'EventBus', { eventBusName: `mailroom-${props.stageName}` });
     this.eventBus.applyRemovalPolicy(RemovalPolicy.RETAIN);

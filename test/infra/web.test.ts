@@ -65,6 +65,15 @@ describe('web hosting (stateful stack)', () => {
     expect(logouts).toContain(`"${distributionId()}","DomainName"`);
   });
 
+  it('lets the app PUT uploads to the mail bucket from its origin only, and expires abandoned ones', () => {
+    const buckets = Object.values(stateful.findResources('AWS::S3::Bucket', { Properties: { CorsConfiguration: Match.anyValue() } }));
+    expect(buckets).toHaveLength(1);
+    const [rule] = buckets[0]!.Properties.CorsConfiguration.CorsRules;
+    expect(rule.AllowedMethods).toEqual(['PUT']);
+    expect(JSON.stringify(rule.AllowedOrigins)).toContain(`"${distributionId()}","DomainName"`);
+    expect(buckets[0]!.Properties.LifecycleConfiguration.Rules).toContainEqual(expect.objectContaining({ Id: 'AbandonedUploads', Prefix: 'uploads/', ExpirationInDays: 2 }));
+  });
+
   it('exports the site bucket, distribution and hosted UI for the stateless stack', () => {
     for (const name of ['web-bucket-name', 'web-bucket-arn', 'web-distribution-id', 'web-domain-name', 'auth-base-url']) {
       expect(Object.values(stateful.findOutputs('*', { Export: { Name: `mailroom-test:${name}` } }))).toHaveLength(1);
