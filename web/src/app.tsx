@@ -13,7 +13,9 @@ import type { MessageKey } from './i18n/messages';
 import { describeError } from './lib/errors';
 import { mailboxPath, navigate, parseRoute, useLocation, type Route } from './lib/router';
 import { lazyComponent } from './lib/lazy';
+import { registerContactsApi } from './lib/contacts';
 import { useShortcuts } from './lib/shortcuts';
+import { ME_CHANGED_EVENT } from './lib/me-changed';
 import { Inbox } from './screens/inbox';
 import { SignIn } from './screens/sign-in';
 
@@ -44,6 +46,7 @@ export function App(props: { provider: AuthProvider }) {
     setNotice('signIn.expired');
   }, []);
   const api = useMemo(() => createApiClient({ getToken: () => sessionRef.current?.token ?? null, onUnauthorized: expire }), [expire]);
+  registerContactsApi(session === null ? null : api);
 
   useEffect(() => {
     if (session === null && route.name !== 'sign-in' && route.name !== 'auth-callback') {
@@ -92,6 +95,13 @@ export function App(props: { provider: AuthProvider }) {
     document.documentElement.lang = language;
   }, [language]);
 
+  // The settings screen says when the user's mailboxes changed (one created or renamed): reload them.
+  useEffect(() => {
+    const reload = (): void => setMeAttempt((n) => n + 1);
+    addEventListener(ME_CHANGED_EVENT, reload);
+    return () => removeEventListener(ME_CHANGED_EVENT, reload);
+  }, []);
+
   useShortcuts({ '?': () => setHelpOpen((open) => !open) }, me !== null);
 
   const changeLanguage = (next: Language): void => {
@@ -133,6 +143,7 @@ export function App(props: { provider: AuthProvider }) {
             onLanguage={changeLanguage}
             onHelp={me ? () => setHelpOpen(true) : undefined}
             onSignOut={signOut}
+            settings={me && (me.orgAdmin || me.mailboxes.some((m) => m.role === 'admin')) ? route.name === 'settings' : undefined}
           />
           {me === null ? (
             <main id="main" class="page-message" tabIndex={-1}>
@@ -148,9 +159,21 @@ export function App(props: { provider: AuthProvider }) {
   );
 }
 
+/** The cases screen, loaded when first opened. */
+const LazyCases = lazyComponent(
+  () => import('./screens/cases').then((module) => module.CasesScreen),
+  (retry) => (retry ? <LoadFailed onRetry={retry} /> : <Loading />),
+);
+
 /** The outbox screen, loaded when first opened. */
 const LazyOutbox = lazyComponent(
   () => import('./screens/outbox').then((module) => module.OutboxScreen),
+  (retry) => (retry ? <LoadFailed onRetry={retry} /> : <Loading />),
+);
+
+/** The settings area (admins), loaded when first opened. */
+const LazySettings = lazyComponent(
+  () => import('./screens/settings').then((module) => module.SettingsScreen),
   (retry) => (retry ? <LoadFailed onRetry={retry} /> : <Loading />),
 );
 
@@ -204,9 +227,10 @@ function Shell(props: { me: Me; route: Route; api: ReturnType<typeof createApiCl
         key={mailbox.mailboxId}
         api={props.api}
         mailbox={mailbox}
+        mailboxes={me.mailboxes}
         me={me.email}
         conversationId={route.conversationId}
-        status={route.status}
+        query={route.query}
         paused={props.helpOpen}
       />
     );
@@ -214,6 +238,10 @@ function Shell(props: { me: Me; route: Route; api: ReturnType<typeof createApiCl
     content = <LazyOutbox key={mailbox.mailboxId} api={props.api} mailbox={mailbox} />;
   } else if (route.name === 'mailbox' || route.name === 'outbox') {
     content = <div class="page-message"><ErrorNote error={{ message: t('mailbox.notMember'), detail: null }} /></div>;
+  } else if (route.name === 'settings') {
+    content = <LazySettings api={props.api} me={me} section={route.section} />;
+  } else if (route.name === 'cases') {
+    content = <LazyCases api={props.api} caseId={route.caseId} />;
   } else if (route.name === 'not-found') {
     content = <div class="page-message"><ErrorNote error={{ message: t('error.notFound'), detail: null }} /></div>;
   } else {
@@ -222,7 +250,7 @@ function Shell(props: { me: Me; route: Route; api: ReturnType<typeof createApiCl
 
   return (
     <div class="shell">
-      <MailboxNav mailboxes={me.mailboxes} currentId={currentId} outbox={route.name === 'outbox'} />
+      <MailboxNav mailboxes={me.mailboxes} currentId={currentId} outbox={route.name === 'outbox'} cases={route.name === 'cases'} />
       <main id="main" class="shell__main" tabIndex={-1}>
         {content}
       </main>

@@ -84,6 +84,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     try {
       response = await fetch(url(path), {
         method, headers, signal, redirect: init.redirect ?? 'follow', ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        // A response the API lets browsers keep (max-age) is still checked with the server first:
+        // what the user just changed must show at once.
+        cache: 'no-cache',
       });
     } catch (error) {
       if (init.signal?.aborted) throw error;

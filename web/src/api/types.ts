@@ -56,6 +56,14 @@ export interface ConversationSummary {
   version: number;
   /** Out of the default lists; new inbound mail unarchives. */
   archived: boolean;
+  /** In the trash: restorable, or deleted for good by an admin. */
+  trashed: boolean;
+  /** Qualification id (GET /api/qualifications), or null. */
+  qualification: string | null;
+  /** The mailbox's response deadline passed without a reply. */
+  overdue: boolean;
+  /** When a response is due (a customer message awaits one), or null. */
+  dueAt: string | null;
 }
 
 export interface ConversationPage {
@@ -194,6 +202,15 @@ export interface OutboxItem {
   providerMessageId: string | null;
   sentAt: string | null;
   attachmentCount: number;
+  /** Failed or held by a disabled connector: retry queues another attempt. */
+  retryable: boolean;
+  /** Mail Mailroom wrote itself (auto-acknowledgement, notification email). */
+  systemGenerated: boolean;
+  systemKind: 'auto-ack' | 'mention' | 'assignment' | null;
+  /** When it entered the failed-sends list; null when it is not on it. */
+  failedListedAt: string | null;
+  /** Recipients that bounced, complained or were rejected. */
+  failedRecipients: string[];
   /** Still queued or waiting for a retry: cancel can stop it. */
   cancellable: boolean;
   rawUrl: string;

@@ -6,6 +6,8 @@
 import { useState } from 'preact/hooks';
 import { useI18n } from '../i18n/i18n';
 import { looksLikeAddress, parseAddress, splitAddresses, type Chip } from '../lib/addresses';
+import { contactsApi, suggestionText } from '../lib/contacts';
+import { useContactCombobox } from './contact-combobox';
 
 export function makeChip(text: string, invalidMessage: (text: string) => string): Chip {
   const { address, name } = parseAddress(text);
@@ -35,6 +37,13 @@ export function AddressChips(props: AddressChipsProps) {
     props.onPending('');
   };
   const remove = (index: number): void => props.onChange(props.chips.filter((_, i) => i !== index));
+  const suggestions = useContactCombobox({
+    id: props.id, api: contactsApi(), query: props.pending, label: t('contacts.suggestions', { field: props.label }),
+    onPick: (picked) => {
+      props.onChange([...props.chips, makeChip(suggestionText(picked), invalid)]);
+      props.onPending('');
+    },
+  });
 
   return (
     <div class={`chips-field${focused ? ' chips-field--focused' : ''}`}>
@@ -67,6 +76,7 @@ export function AddressChips(props: AddressChipsProps) {
           value={props.pending}
           aria-invalid={props.chips.some((c) => c.error !== null) || Boolean(props.fieldError)}
           aria-describedby={props.fieldError ? `${props.id}-error` : `${props.id}-hint`}
+          {...suggestions.inputProps}
           onInput={(event) => {
             const value = (event.currentTarget as HTMLInputElement).value;
             if (/[,;]/.test(value)) {
@@ -78,6 +88,7 @@ export function AddressChips(props: AddressChipsProps) {
             }
           }}
           onKeyDown={(event) => {
+            if (suggestions.onKeyDown(event)) return;
             if (event.key === 'Enter' && !event.ctrlKey && !event.metaKey) {
               event.preventDefault();
               commit();
@@ -94,6 +105,7 @@ export function AddressChips(props: AddressChipsProps) {
             commit();
           }}
         />
+        {suggestions.listbox}
       </div>
       <span id={`${props.id}-hint`} class="visually-hidden">{t('composer.addressHint')}</span>
       {props.fieldError ? <p class="field-error" id={`${props.id}-error`} role="alert">{props.fieldError}</p> : null}

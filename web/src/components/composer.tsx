@@ -21,6 +21,7 @@ import { describeError } from '../lib/errors';
 import { AddressChips, makeChip } from './address-chips';
 import { ErrorNote } from './error-note';
 import { RichTextEditor } from './rich-text-editor';
+import { SignaturePicker, TemplatePicker, type RenderedTemplate, type SignatureChoice } from './template-picker';
 
 export type ComposeContext =
   | { kind: 'new'; mailbox: Mailbox }
@@ -97,6 +98,13 @@ export function Composer(props: ComposerProps) {
   const [importance, setImportance] = useState<Importance>(start.importance);
   const [readReceipt, setReadReceipt] = useState(start.requestReadReceipt);
   const [sendAt, setSendAt] = useState(start.sendAt);
+  const [signature, setSignature] = useState<SignatureChoice>(undefined);
+  const [senderName, setSenderName] = useState<string | null>(null);
+  /** Merge fields a template could not fill: shown until the user sends or picks another. */
+  const [missing, setMissing] = useState<RenderedTemplate['missing']>([]);
+  /** Bumped when a template replaces the body: the editor starts again from it. */
+  const [bodyGeneration, setBodyGeneration] = useState(0);
+  const [bodyStart, setBodyStart] = useState(start.html);
   const [dirty, setDirty] = useState(false);
   const [savedAt, setSavedAt] = useState<string | null>(restored ? restored.savedAt : null);
   const [sending, setSending] = useState(false);
@@ -201,6 +209,8 @@ export function Composer(props: ComposerProps) {
       subject, html: body.current.html, text: body.current.text,
       importance, requestReadReceipt: readReceipt,
       ...(sendAtIso ? { sendAt: sendAtIso } : {}),
+      ...(signature !== undefined ? { signatureId: signature } : {}),
+      ...(senderName ? { senderName } : {}),
       idempotencyKey: idempotencyKey.current,
     };
     const draft = { ...snapshot(), to: all.to.map((c) => c.text), cc: all.cc.map((c) => c.text), bcc: all.bcc.map((c) => c.text) };
@@ -299,10 +309,30 @@ export function Composer(props: ComposerProps) {
           />
           {fieldErrors.subject ? <span class="field-error" role="alert">{fieldErrors.subject}</span> : null}
         </label>
+        <TemplatePicker
+          api={props.api}
+          mailboxId={context.mailbox.mailboxId}
+          conversationId={context.kind === 'new' ? null : context.conversationId}
+          onApply={(rendered) => {
+            if (rendered.subject && (context.kind === 'new' || subject.trim() === '')) setSubject(rendered.subject);
+            body.current = { html: rendered.body, text: '' };
+            setBodyStart(rendered.body);
+            setBodyGeneration((n) => n + 1);
+            setSenderName(rendered.senderName);
+            setMissing(rendered.missing);
+            touch();
+          }}
+        />
+        {missing.length > 0 ? (
+          <p class="composer__missing" role="alert">
+            {t('composer.missingFields', { fields: missing.map((m) => m.token).join(', ') })}
+          </p>
+        ) : null}
         <RichTextEditor
+          key={bodyGeneration}
           id={`${idBase}-body`}
           label={t('composer.body')}
-          initialHtml={start.html}
+          initialHtml={bodyStart}
           error={fieldErrors.body ?? null}
           onChange={(html, text) => {
             body.current = { html, text };
@@ -325,6 +355,10 @@ export function Composer(props: ComposerProps) {
               <option value="low">{t('composer.importance.low')}</option>
             </select>
           </label>
+          <SignaturePicker api={props.api} mailboxId={context.mailbox.mailboxId} value={signature} onChange={(choice) => {
+            setSignature(choice);
+            touch();
+          }} />
           <label class="checkbox">
             <input
               type="checkbox"

@@ -5,7 +5,7 @@
  * "to do" need an assignee. Every change sends the version shown (`If-Match`), so a change made
  * meanwhile by someone else is refused (409) rather than overwritten.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient } from '../api/client';
 import { ApiError } from '../api/client';
 import type { ChangeResult, ConversationStatus, ConversationSummary, MailboxRole } from '../api/types';
@@ -38,7 +38,23 @@ export function ConversationActions(props: ConversationActionsProps) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<PlainError | null>(null);
   const [status, setStatus] = useState('');
+  const [assigning, setAssigning] = useState(false);
+  const [members, setMembers] = useState<{ email: string; name: string }[] | null>(null);
+  const [assignee, setAssignee] = useState('');
+  const [note, setNote] = useState('');
   const dispatcher = role === 'admin' || role === 'dispatcher';
+
+  // Members of the conversation's mailbox, fetched when the picker first opens.
+  useEffect(() => {
+    if (!assigning || members !== null) return;
+    props.api.get<{ items: { email: string; name: string }[] }>(`/api/mailboxes/${encodeURIComponent(conversation.mailboxId)}/members`).then(
+      (page) => setMembers(page.items),
+      (failure: unknown) => {
+        setMembers([]);
+        setError(describeError(failure, i18n));
+      },
+    );
+  }, [assigning]);
   const path = `/api/conversations/${encodeURIComponent(conversation.conversationId)}`;
 
   const run = async (request: () => Promise<ConversationSummary>, after?: (summary: ConversationSummary) => void): Promise<void> => {
@@ -75,6 +91,11 @@ export function ConversationActions(props: ConversationActionsProps) {
         {dispatcher && conversation.assignee !== me ? (
           <button type="button" class="button button--small" disabled={busy} onClick={() => void run(change('assign', { assignee: 'me' }))}>
             {t('actions.assignToMe')}
+          </button>
+        ) : null}
+        {dispatcher ? (
+          <button type="button" class="button button--small" disabled={busy} aria-expanded={assigning} onClick={() => setAssigning(!assigning)}>
+            {t('actions.assignTo')}
           </button>
         ) : null}
         {canRelease ? (
@@ -119,6 +140,36 @@ export function ConversationActions(props: ConversationActionsProps) {
         </button>
         <span class="actions__status muted" role="status">{status}</span>
       </div>
+      {assigning ? (
+        <form
+          class="actions__assign"
+          aria-label={t('actions.assignTo')}
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (assignee === '') return;
+            const message = note.trim();
+            void run(change('assign', { assignee, ...(message ? { message } : {}) }), () => {
+              setAssigning(false);
+              setNote('');
+            });
+          }}
+        >
+          <label class="field field--inline">
+            <span>{t('actions.member')}</span>
+            <select value={assignee} onChange={(event) => setAssignee((event.currentTarget as HTMLSelectElement).value)} aria-busy={members === null}>
+              <option value="">{members === null ? t('app.loading') : t('actions.chooseMember')}</option>
+              {(members ?? []).map((m) => (
+                <option key={m.email} value={m.email} disabled={m.email === conversation.assignee}>{m.name ? `${m.name} (${m.email})` : m.email}</option>
+              ))}
+            </select>
+          </label>
+          <label class="field field--inline actions__note">
+            <span>{t('actions.assignMessage')}</span>
+            <input type="text" maxLength={500} value={note} onInput={(event) => setNote((event.currentTarget as HTMLInputElement).value)} />
+          </label>
+          <button type="submit" class="button button--small button--primary" disabled={busy || assignee === ''}>{t('actions.assign')}</button>
+        </form>
+      ) : null}
       {error ? <ErrorNote title={t('actions.failed')} error={error} /> : null}
     </div>
   );

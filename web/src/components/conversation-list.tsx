@@ -7,6 +7,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ConversationSummary } from '../api/types';
 import { useI18n } from '../i18n/i18n';
+import type { ListQuery } from '../lib/list-query';
 import { mailboxPath, onLinkClick } from '../lib/router';
 import { FlagBadges, LabelBadge, NewBadge, StatusBadge } from './badges';
 
@@ -20,7 +21,8 @@ const LOAD_AHEAD = 10;
 export interface ConversationListProps {
   items: ConversationSummary[];
   mailboxId: string;
-  status: string | null;
+  /** The list's filters, kept in the links so going back returns to the same list. */
+  query: ListQuery;
   /** The signed-in user's email: their own conversations say so. */
   me: string;
   label: string;
@@ -138,7 +140,7 @@ export function ConversationList(props: ConversationListProps) {
           }}
         />
         <a
-          href={mailboxPath(props.mailboxId, { conversationId: id, status: props.status })}
+          href={mailboxPath(props.mailboxId, { conversationId: id, query: props.query })}
           tabIndex={id === tabStop ? 0 : -1}
           aria-current={id === props.openId ? 'page' : undefined}
           onClick={(event) => {
@@ -170,6 +172,7 @@ export function ConversationList(props: ConversationListProps) {
           </span>
           <span class="row__line row__meta">
             <StatusBadge status={conversation.status} />
+            {conversation.overdue ? <span class="badge badge--overdue">{t('inbox.overdue')}</span> : null}
             {conversation.assignee ? (
               <span class="row__assignee">
                 {conversation.assignee === props.me ? t('inbox.assignedToYou') : t('inbox.assignedTo', { name: conversation.assignee })}

@@ -10,6 +10,7 @@ const SHORTCUTS: { keys: (string | MessageKey)[]; action: MessageKey }[] = [
   { keys: ['shortcuts.key.escape', 'u'], action: 'shortcuts.back' },
   { keys: ['r'], action: 'shortcuts.refresh' },
   { keys: ['x'], action: 'shortcuts.select' },
+  { keys: ['/'], action: 'shortcuts.search' },
   { keys: ['t'], action: 'shortcuts.assignToMe' },
   { keys: ['e'], action: 'shortcuts.archive' },
   { keys: ['l'], action: 'shortcuts.label' },

@@ -2,8 +2,9 @@
 import type { Mailbox } from '../api/types';
 import { useI18n } from '../i18n/i18n';
 import { mailboxPath, onLinkClick, outboxPath } from '../lib/router';
+import { casePath } from '../lib/cases';
 
-export function MailboxNav(props: { mailboxes: Mailbox[]; currentId: string | null; outbox: boolean }) {
+export function MailboxNav(props: { mailboxes: Mailbox[]; currentId: string | null; outbox: boolean; cases?: boolean }) {
   const { t } = useI18n();
   return (
     <nav class="sidebar" aria-labelledby="mailboxes-heading">
@@ -42,6 +43,15 @@ export function MailboxNav(props: { mailboxes: Mailbox[]; currentId: string | nu
           );
         })}
       </ul>
+      <a
+        class={`mailbox-link sidebar__cases${props.cases ? ' mailbox-link--current' : ''}`}
+        href={casePath()}
+        aria-current={props.cases ? 'page' : undefined}
+        aria-label={t('cases.navLabel')}
+        onClick={onLinkClick}
+      >
+        <span class="mailbox-link__name">{t('cases.nav')}</span>
+      </a>
     </nav>
   );
 }

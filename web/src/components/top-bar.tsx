@@ -1,5 +1,6 @@
 /** The banner: product name, language, shortcuts help, the signed-in user and sign-out. */
 import { LANGUAGES, useI18n, type Language } from '../i18n/i18n';
+import { onLinkClick } from '../lib/router';
 
 export function LanguageSelect(props: { onChange: (language: Language) => void }) {
   const { t, language } = useI18n();
@@ -20,6 +21,8 @@ export function TopBar(props: {
   onLanguage: (language: Language) => void;
   onHelp?: () => void;
   onSignOut?: () => void;
+  /** Shown to admins: whether the settings are the current page. */
+  settings?: boolean;
 }) {
   const { t } = useI18n();
   return (
@@ -35,6 +38,9 @@ export function TopBar(props: {
           <button type="button" class="button button--ghost" onClick={props.onHelp} aria-keyshortcuts="?" title={t('app.shortcutsHint')}>
             <span aria-hidden="true" class="kbd-hint">?</span> {t('app.shortcuts')}
           </button>
+        ) : null}
+        {props.settings !== undefined ? (
+          <a class="button button--ghost" href="/settings" aria-current={props.settings ? 'page' : undefined} onClick={onLinkClick}>{t('settings.navLink')}</a>
         ) : null}
         {props.userName ? <span class="topbar__user">{t('app.signedInAs', { name: props.userName })}</span> : null}
         {props.onSignOut ? (

@@ -3,13 +3,16 @@
  * (and CloudFront when deployed) answers every app path with index.html.
  */
 import { useEffect, useState } from 'preact/hooks';
+import { EMPTY_QUERY, listQueryString, parseListQuery, type ListQuery } from './list-query';
 
 export type Route =
   | { name: 'sign-in'; next: string | null }
   | { name: 'auth-callback'; search: string }
   | { name: 'home' }
-  | { name: 'mailbox'; mailboxId: string; conversationId: string | null; status: string | null }
+  | { name: 'mailbox'; mailboxId: string; conversationId: string | null; query: ListQuery }
   | { name: 'outbox'; mailboxId: string }
+  | { name: 'settings'; section: string | null }
+  | { name: 'cases'; caseId: string | null }
   | { name: 'not-found' };
 
 export function parseRoute(pathname: string, search: string): Route {
@@ -19,23 +22,28 @@ export function parseRoute(pathname: string, search: string): Route {
   if (pathname === '/' || pathname === '') return { name: 'home' };
   const outbox = /^\/mailboxes\/([^/]+)\/outbox\/?$/.exec(pathname);
   if (outbox) return { name: 'outbox', mailboxId: decodeURIComponent(outbox[1]!) };
+  const settings = /^\/settings(?:\/([^/]+))?\/?$/.exec(pathname);
+  if (settings) return { name: 'settings', section: settings[1] ? decodeURIComponent(settings[1]) : null };
+  const cases = /^\/cases(?:\/([^/]+))?\/?$/.exec(pathname);
+  if (cases) return { name: 'cases', caseId: cases[1] ? decodeURIComponent(cases[1]) : null };
   const match = /^\/mailboxes\/([^/]+)(?:\/conversations\/([^/]+))?\/?$/.exec(pathname);
   if (match) {
     return {
       name: 'mailbox',
       mailboxId: decodeURIComponent(match[1]!),
       conversationId: match[2] ? decodeURIComponent(match[2]) : null,
-      status: params.get('status'),
+      query: parseListQuery(params),
     };
   }
   return { name: 'not-found' };
 }
 
-export function mailboxPath(mailboxId: string, options: { conversationId?: string | null; status?: string | null } = {}): string {
+/** A mailbox's list (with its filters and search), or one conversation opened from it. */
+export function mailboxPath(mailboxId: string, options: { conversationId?: string | null; status?: string | null; query?: Partial<ListQuery> } = {}): string {
   let path = `/mailboxes/${encodeURIComponent(mailboxId)}`;
   if (options.conversationId) path += `/conversations/${encodeURIComponent(options.conversationId)}`;
-  if (options.status) path += `?status=${encodeURIComponent(options.status)}`;
-  return path;
+  const search = listQueryString({ ...EMPTY_QUERY, ...options.query, ...(options.status !== undefined ? { status: options.status } : {}) });
+  return search ? `${path}?${search}` : path;
 }
 
 export function outboxPath(mailboxId: string): string {

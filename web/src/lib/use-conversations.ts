@@ -3,6 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient } from '../api/client';
 import type { ConversationPage, ConversationSummary } from '../api/types';
 import { appendPage, FIRST_PAGE_SIZE, mergeFirstPage, NEXT_PAGE_SIZE } from './conversation-pages';
+import { apiListPath, listQueryString, type ListQuery } from './list-query';
 
 export interface ConversationsState {
   items: ConversationSummary[];
@@ -24,22 +25,19 @@ const initial: ConversationsState = {
   items: [], nextCursor: null, loading: true, error: null, loadingMore: false, moreError: null, refreshError: null, refreshedAt: null, arrived: 0,
 };
 
-function listPath(mailboxId: string, status: string | null, cursor: string | null): string {
-  const query = new URLSearchParams({ limit: String(cursor === null ? FIRST_PAGE_SIZE : NEXT_PAGE_SIZE) });
-  if (status) query.set('status', status);
-  if (cursor) query.set('cursor', cursor);
-  return `/api/mailboxes/${encodeURIComponent(mailboxId)}/conversations?${query}`;
+function listPath(mailboxId: string, query: ListQuery, cursor: string | null): string {
+  return apiListPath(mailboxId, query, cursor, cursor === null ? FIRST_PAGE_SIZE : NEXT_PAGE_SIZE);
 }
 
 /** Filtered lists (an agent's own conversations) can return sparse pages: read on until half a page is there. */
 const MAX_PAGES_PER_FILL = 4;
 
-async function fetchFilled(api: ApiClient, mailboxId: string, status: string | null, cursor: string | null, revalidate = false): Promise<ConversationPage> {
+async function fetchFilled(api: ApiClient, mailboxId: string, query: ListQuery, cursor: string | null, revalidate = false): Promise<ConversationPage> {
   const items: ConversationSummary[] = [];
   let next = cursor;
   for (let pages = 0; pages < MAX_PAGES_PER_FILL; pages++) {
     // Polling re-reads the first pages: an unchanged page comes back as a 304.
-    const page = await api.get<ConversationPage>(listPath(mailboxId, status, next), { revalidate });
+    const page = await api.get<ConversationPage>(listPath(mailboxId, query, next), { revalidate });
     items.push(...page.items);
     next = page.nextCursor;
     if (next === null || items.length >= FIRST_PAGE_SIZE / 2) break;
@@ -47,25 +45,27 @@ async function fetchFilled(api: ApiClient, mailboxId: string, status: string | n
   return { items, nextCursor: next };
 }
 
-export function useConversations(api: ApiClient, mailboxId: string, status: string | null) {
+export function useConversations(api: ApiClient, mailboxId: string, query: ListQuery) {
+  /** The query as a stable value for the hooks' dependencies (a new object each render otherwise). */
+  const key = listQueryString(query);
   const [state, setState] = useState<ConversationsState>(initial);
   const current = useRef(state);
   current.current = state;
-  /** Bumped on mailbox/status change: answers to an older list are dropped. */
+  /** Bumped on mailbox/filter change: answers to an older list are dropped. */
   const generation = useRef(0);
 
   const loadFirst = useCallback(async () => {
     const mine = ++generation.current;
     setState(initial);
     try {
-      const page = await fetchFilled(api, mailboxId, status, null);
+      const page = await fetchFilled(api, mailboxId, query, null);
       if (mine !== generation.current) return;
       setState({ ...initial, loading: false, items: page.items, nextCursor: page.nextCursor, refreshedAt: new Date() });
     } catch (error) {
       if (mine !== generation.current) return;
       setState({ ...initial, loading: false, error });
     }
-  }, [api, mailboxId, status]);
+  }, [api, mailboxId, key]);
 
   useEffect(() => {
     void loadFirst();
@@ -77,14 +77,14 @@ export function useConversations(api: ApiClient, mailboxId: string, status: stri
     const mine = generation.current;
     setState((s) => ({ ...s, loadingMore: true, moreError: null }));
     try {
-      const page = await fetchFilled(api, mailboxId, status, nextCursor);
+      const page = await fetchFilled(api, mailboxId, query, nextCursor);
       if (mine !== generation.current) return;
       setState((s) => ({ ...s, loadingMore: false, items: appendPage(s.items, page), nextCursor: page.nextCursor }));
     } catch (error) {
       if (mine !== generation.current) return;
       setState((s) => ({ ...s, loadingMore: false, moreError: error }));
     }
-  }, [api, mailboxId, status]);
+  }, [api, mailboxId, key]);
 
   const refresh = useCallback(async () => {
     const mine = generation.current;
@@ -94,7 +94,7 @@ export function useConversations(api: ApiClient, mailboxId: string, status: stri
       return;
     }
     try {
-      const page = await fetchFilled(api, mailboxId, status, null, true);
+      const page = await fetchFilled(api, mailboxId, query, null, true);
       if (mine !== generation.current) return;
       setState((s) => {
         const merged = mergeFirstPage(s.items, s.nextCursor, page);
@@ -104,7 +104,7 @@ export function useConversations(api: ApiClient, mailboxId: string, status: stri
       if (mine !== generation.current) return;
       setState((s) => ({ ...s, refreshError: error }));
     }
-  }, [api, mailboxId, status, loadFirst]);
+  }, [api, mailboxId, key, loadFirst]);
 
   /** A newer view of one conversation (after opening or changing it): replace it in place. */
   const patch = useCallback((summary: ConversationSummary) => {

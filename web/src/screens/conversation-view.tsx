@@ -5,6 +5,9 @@ import type { ConversationDetail, ConversationSummary, Mailbox, MailboxRole, Mai
 import type { ComposeContext } from '../components/composer';
 import { FlagBadges, LabelBadge, StatusBadge } from '../components/badges';
 import { ConversationActions } from '../components/conversation-actions';
+import { ConversationMore } from '../components/conversation-more';
+import { ConversationLinks } from '../components/conversation-links';
+import { usePresence } from '../lib/presence';
 import { HistoryPanel } from '../components/history-panel';
 import { ErrorNote } from '../components/error-note';
 import { MessageView } from '../components/message-view';
@@ -95,6 +98,10 @@ export interface ConversationViewProps {
   role: MailboxRole;
   me: string;
   mailbox: Mailbox;
+  /** The caller's mailboxes (moving a conversation). */
+  mailboxes: Mailbox[];
+  /** The composer is open on this conversation: others see the caller replying. */
+  replying: boolean;
   /** Bumped by the parent after a send from this conversation: reload. */
   reload: number;
   onReply: (context: ComposeContext) => void;
@@ -113,6 +120,7 @@ export function ConversationView(props: ConversationViewProps) {
   const [historyOpen, setHistoryOpen] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   const shownId = detail?.conversation.conversationId;
+  const others = usePresence(props.api, props.conversationId, props.replying ? 'replying' : 'viewing');
   const seenVersion = useRef(props.version);
   const sendStates = useSendStates(props.api, detail?.messages);
 
@@ -219,6 +227,24 @@ export function ConversationView(props: ConversationViewProps) {
         historyOpen={historyOpen}
         onToggleHistory={() => setHistoryOpen((open) => !open)}
       />
+      <ConversationMore
+        api={props.api}
+        conversation={conversation}
+        role={props.role}
+        mailboxes={props.mailboxes}
+        onChanged={(summary) => {
+          setDetail((d) => (d ? { ...d, conversation: { ...d.conversation, ...summary } } : d));
+          props.onSummary?.(summary);
+        }}
+        onStale={() => setAttempt((n) => n + 1)}
+        onGone={() => props.onGone?.()}
+      />
+      <ConversationLinks api={props.api} conversation={conversation} onChanged={() => setAttempt((n) => n + 1)} />
+      {others.length > 0 ? (
+        <p class="presence" role="status">
+          {others.map((o) => t(o.activity === 'replying' ? 'presence.replying' : 'presence.viewing', { who: o.email })).join(' · ')}
+        </p>
+      ) : null}
       {actionError !== null ? <ErrorNote title={t('actions.readFailed')} error={describeError(actionError, i18n, 'conversation.notFound')} /> : null}
       {error !== null ? <ErrorNote title={t('conversation.loadFailed')} error={describeError(error, i18n, 'conversation.notFound')} onRetry={() => setAttempt((n) => n + 1)} /> : null}
       <header class="conversation-head">

@@ -17,6 +17,10 @@ import { saveDraft, type Draft } from '../lib/drafts';
 import { mailboxPath, navigate } from '../lib/router';
 import { BULK_MAX, runBulk, type BulkAction, type BulkOutcome } from '../lib/bulk';
 import { BulkBar, type BulkControls } from '../components/bulk-bar';
+import { FilterPanel, SearchBox } from '../components/list-filters';
+import { StatsBanner } from '../components/stats-banner';
+import { FailedSends } from '../components/failed-sends';
+import { advancedFilterCount, listQueryString, type ListQuery } from '../lib/list-query';
 import { useShortcuts } from '../lib/shortcuts';
 import { useConversations } from '../lib/use-conversations';
 import { ConversationView, type ReplyRequest } from './conversation-view';
@@ -26,10 +30,13 @@ const STATUSES: ConversationStatus[] = ['unassigned', 'assigned', 'in_progress',
 export interface InboxProps {
   api: ApiClient;
   mailbox: Mailbox;
+  /** All the caller's mailboxes (moving a conversation). */
+  mailboxes: Mailbox[];
   /** The signed-in user's email. */
   me: string;
   conversationId: string | null;
-  status: string | null;
+  /** Status, filters and search from the URL. */
+  query: ListQuery;
   /** The help overlay is open: shortcuts other than `?` pause. */
   paused: boolean;
 }
@@ -38,8 +45,10 @@ export function Inbox(props: InboxProps) {
   const i18n = useI18n();
   const { t, tp } = i18n;
   const { mailbox, conversationId: openId } = props;
-  const status = props.status && (STATUSES as string[]).includes(props.status) ? props.status : null;
-  const { state, loadMore, refresh, reload, patch } = useConversations(props.api, mailbox.mailboxId, status);
+  const status = props.query.status && (STATUSES as string[]).includes(props.query.status) ? props.query.status : null;
+  const query: ListQuery = { ...props.query, status };
+  const queryKey = listQueryString(query);
+  const { state, loadMore, refresh, reload, patch } = useConversations(props.api, mailbox.mailboxId, query);
   const [selectedId, setSelectedId] = useState<string | null>(openId);
   const [focusRequest, setFocusRequest] = useState(0);
   const [announcement, setAnnouncement] = useState('');
@@ -60,7 +69,7 @@ export function Inbox(props: InboxProps) {
   useEffect(() => {
     setChecked(new Set());
     lastTicked.current = null;
-  }, [mailbox.mailboxId, status]);
+  }, [mailbox.mailboxId, queryKey]);
 
   const toggle = (id: string, range: boolean): void => {
     setChecked((current) => {
@@ -134,10 +143,11 @@ export function Inbox(props: InboxProps) {
     document.title = `${subject ? `${subject} – ` : ''}${mailbox.name} – Mailroom`;
   }, [openId, mailbox.name, state.items]);
 
-  const listHref = mailboxPath(mailbox.mailboxId, { status });
+  const listHref = mailboxPath(mailbox.mailboxId, { query });
+  const showList = (next: ListQuery): void => navigate(mailboxPath(mailbox.mailboxId, { query: next }));
   const open = (id: string, byBrowsing: boolean): void => {
     openedByBrowsing.current = byBrowsing;
-    navigate(mailboxPath(mailbox.mailboxId, { conversationId: id, status }));
+    navigate(mailboxPath(mailbox.mailboxId, { conversationId: id, query }));
   };
 
   const move = (delta: number): void => {
@@ -169,6 +179,10 @@ export function Inbox(props: InboxProps) {
     Escape: back,
     u: back,
     x: () => selectedId && toggle(selectedId, false),
+    '/': (event) => {
+      event.preventDefault();
+      document.getElementById('list-search')?.focus();
+    },
     e: () => act({ kind: 'archive' }),
     t: () => (mailbox.role === 'admin' || mailbox.role === 'dispatcher') && act({ kind: 'assign', assignee: 'me' }),
     l: (event) => {
@@ -200,7 +214,11 @@ export function Inbox(props: InboxProps) {
     setConversationReload((n) => n + 1);
   };
 
-  const empty = status ? t('inbox.emptyStatus', { status: t(`status.${status as ConversationStatus}`) }) : t('inbox.empty');
+  const empty = query.q !== null
+    ? t('search.none', { q: query.q })
+    : advancedFilterCount(query) > 0
+      ? t('filters.none')
+      : status ? t('inbox.emptyStatus', { status: t(`status.${status as ConversationStatus}`) }) : t('inbox.empty');
   const openSummary = openId ? state.items.find((c) => c.conversationId === openId) : undefined;
 
   return (
@@ -208,17 +226,22 @@ export function Inbox(props: InboxProps) {
       <section class="list-pane" aria-labelledby="list-heading">
         <div class="list-pane__head">
           <h1 id="list-heading" class="list-pane__title">{mailbox.name}</h1>
+          <FailedSends api={props.api} />
+          <StatsBanner api={props.api} mailboxId={mailbox.mailboxId} />
+          <SearchBox query={query} onChange={showList} />
           <div class="list-tools">
             <label class="field field--inline">
               <span>{t('inbox.status')}</span>
               <select
                 value={status ?? ''}
-                onChange={(event) => navigate(mailboxPath(mailbox.mailboxId, { status: (event.currentTarget as HTMLSelectElement).value || null }))}
+                disabled={query.q !== null}
+                onChange={(event) => showList({ ...query, status: (event.currentTarget as HTMLSelectElement).value || null })}
               >
                 <option value="">{t('inbox.allStatuses')}</option>
                 {STATUSES.map((s) => <option key={s} value={s}>{t(`status.${s}`)}</option>)}
               </select>
             </label>
+            {query.q === null ? <FilterPanel api={props.api} mailboxId={mailbox.mailboxId} role={mailbox.role} query={query} onChange={showList} /> : null}
             <button type="button" class="button button--small" onClick={() => void refresh()} aria-keyshortcuts="r">
               {t('inbox.refresh')}
             </button>
@@ -241,6 +264,7 @@ export function Inbox(props: InboxProps) {
               {t('bulk.selectAll')}
             </label>
           ) : null}
+          {query.q !== null ? <p class="list-pane__searching">{t('search.results', { q: query.q })}</p> : null}
           <p class="list-pane__summary muted">
             {state.loading ? null : tp('inbox.loaded', state.items.length)}
             {state.refreshedAt ? ` · ${t('inbox.updatedAt', { time: i18n.formatTime(state.refreshedAt) })}` : null}
@@ -272,7 +296,7 @@ export function Inbox(props: InboxProps) {
           <ConversationList
             items={state.items}
             mailboxId={mailbox.mailboxId}
-            status={status}
+            query={query}
             me={props.me}
             label={t('inbox.listLabel', { mailbox: mailbox.name })}
             selectedId={selectedId}
@@ -321,6 +345,8 @@ export function Inbox(props: InboxProps) {
             role={mailbox.role}
             me={props.me}
             mailbox={mailbox}
+            mailboxes={props.mailboxes}
+            replying={composing !== null && composing.kind !== 'new' && composing.conversationId === openId}
             reload={conversationReload}
             onReply={(context) => setComposing(context)}
             replyRequest={replyRequest}

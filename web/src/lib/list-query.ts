@@ -1,0 +1,71 @@
+/**
+ * What a conversation list shows, as it sits in the URL (`?status=todo&label=urgent&q=facture`),
+ * so a filtered list or a search can be bookmarked, shared and reloaded. The API takes the same
+ * names (GET /api/mailboxes/{id}/conversations, /search).
+ */
+
+export interface ListQuery {
+  status: string | null;
+  /** `me`, `unassigned` or a member's email. */
+  assignee: string | null;
+  label: string | null;
+  hasAttachment: 'true' | 'false' | null;
+  /** Last activity from / to, `YYYY-MM-DD`. */
+  from: string | null;
+  to: string | null;
+  /** Full-text search: when set, the list is the search's results. */
+  q: string | null;
+}
+
+export const EMPTY_QUERY: ListQuery = { status: null, assignee: null, label: null, hasAttachment: null, from: null, to: null, q: null };
+
+const KEYS = Object.keys(EMPTY_QUERY) as (keyof ListQuery)[];
+
+export function parseListQuery(params: URLSearchParams): ListQuery {
+  const value = (key: keyof ListQuery): string | null => {
+    const raw = params.get(key)?.trim();
+    return raw ? raw : null;
+  };
+  const attachment = value('hasAttachment');
+  return {
+    status: value('status'), assignee: value('assignee'), label: value('label'),
+    hasAttachment: attachment === 'true' || attachment === 'false' ? attachment : null,
+    from: value('from'), to: value('to'), q: value('q'),
+  };
+}
+
+/** `key=value&…` of the set fields, in a stable order (empty when nothing is set). */
+export function listQueryString(query: Partial<ListQuery>): string {
+  const params = new URLSearchParams();
+  for (const key of KEYS) {
+    const value = query[key];
+    if (value) params.set(key, value);
+  }
+  return params.toString();
+}
+
+/** Filters other than the status select and the search box, for the "Filters (n)" button. */
+export function advancedFilterCount(query: ListQuery): number {
+  return [query.assignee, query.label, query.hasAttachment, query.from, query.to].filter((v) => v !== null).length;
+}
+
+export function sameQuery(a: ListQuery, b: ListQuery): boolean {
+  return KEYS.every((key) => a[key] === b[key]);
+}
+
+/** The API request for one page of this list: the search when `q` is set, else the filtered list. */
+export function apiListPath(mailboxId: string, query: ListQuery, cursor: string | null, limit: number): string {
+  const base = `/api/mailboxes/${encodeURIComponent(mailboxId)}`;
+  if (query.q !== null) {
+    const params = new URLSearchParams({ q: query.q, limit: String(Math.min(limit, 50)) });
+    if (cursor) params.set('cursor', cursor);
+    return `${base}/search?${params}`;
+  }
+  const params = new URLSearchParams({ limit: String(limit) });
+  for (const key of ['status', 'assignee', 'label', 'hasAttachment', 'from', 'to'] as const) {
+    const value = query[key];
+    if (value) params.set(key, value);
+  }
+  if (cursor) params.set('cursor', cursor);
+  return `${base}/conversations?${params}`;
+}
