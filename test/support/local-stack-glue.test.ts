@@ -38,6 +38,11 @@ beforeAll(async () => {
         apiEvents.push(event);
         return apiHandler(event, context);
       },
+      // The OpenAPI document and the workspace routes go to the workspace function: same stand-in.
+      workspace: (event, context) => {
+        apiEvents.push(event);
+        return apiHandler(event, context);
+      },
     },
   });
 });
