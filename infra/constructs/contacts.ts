@@ -1,20 +1,18 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env.js';
-import { EVENT_SOURCE } from '../../shared/events/contracts.js';
 import { CONTACTS_DETAIL_TYPES } from '../../shared/contacts/participants-consumer.js';
 import { deadLetterAlarm, functionAlarms } from './alarms.js';
 import { grantObjects, grantTableData } from './grants.js';
 import { MAIL_PREFIXES } from './mail-layout.js';
 import { MailroomFunction } from './mailroom-function.js';
-import { workQueue } from './queues.js';
+import { busToQueue, workQueue } from './queues.js';
 
 /** Parsing a forwarded original to recover its attachments dominates; 60 s leaves room for large ones. */
 export const CONTACTS_TIMEOUT = Duration.seconds(60);
@@ -56,11 +54,12 @@ export class Contacts extends Construct {
       consumerTimeout: CONTACTS_TIMEOUT, maxReceiveCount: CONTACTS_MAX_RECEIVES, retention: Duration.days(4),
     }));
 
-    this.rule = new events.Rule(this, 'MessageReceivedRule', {
+    this.rule = busToQueue(this, 'MessageReceivedRule', {
       eventBus: props.eventBus,
       description: `Mailroom ${props.stageName}: received and sent messages, for the address book and cases`,
-      eventPattern: { source: [EVENT_SOURCE], detailType: [...CONTACTS_DETAIL_TYPES] },
-      targets: [new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 10 })],
+      detailTypes: CONTACTS_DETAIL_TYPES,
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
     });
 
     this.fn = new MailroomFunction(this, 'Function', {

@@ -3,7 +3,6 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -15,13 +14,12 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ACCOUNT_CHECK_ROUTE_KEYS, ACCOUNT_CHANGE_DETAIL_TYPES, ACCOUNTS_ENV, DEFAULT_ACCOUNT_QUOTA } from '../../shared/accounts/env.js';
 import { ENV } from '../../shared/config/env.js';
-import { EVENT_SOURCE } from '../../shared/events/contracts.js';
 import { deadLetterAlarm, functionAlarms } from './alarms.js';
 import { grantObjects, grantTableData } from './grants.js';
 import { MAIL_PREFIXES } from './mail-layout.js';
 import { MailroomFunction } from './mailroom-function.js';
 import { acknowledgeWildcardResources } from './nag.js';
-import { schedulerQueueRole, workQueue } from './queues.js';
+import { busToQueue, schedulerQueueRole, workQueue } from './queues.js';
 
 /** One IMAP run: 40 s of budget (shared/accounts/sync.ts), then recording the outcome. */
 export const ACCOUNT_SYNC_TIMEOUT = Duration.seconds(60);
@@ -93,11 +91,12 @@ export class MailAccounts extends Construct {
     });
     this.schedulerRole = schedulerQueueRole(this, this.queue, 'EventBridge Scheduler: puts IMAP sync ticks on the account sync queue');
 
-    this.changeRule = new events.Rule(this, 'ChangeRule', {
+    this.changeRule = busToQueue(this, 'ChangeRule', {
       eventBus: props.eventBus,
       description: `Mailroom ${props.stageName}: account changes, to keep each account's sync schedule in step`,
-      eventPattern: { source: [EVENT_SOURCE], detailType: [...ACCOUNT_CHANGE_DETAIL_TYPES] },
-      targets: [new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 10 })],
+      detailTypes: ACCOUNT_CHANGE_DETAIL_TYPES,
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
     });
 
     this.syncFunction = new MailroomFunction(this, 'SyncFunction', {

@@ -3,9 +3,12 @@
  * `DeadLetterQueue` and `Queue`) so logical ids stay those of the construct that owns them.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { EVENT_SOURCE } from '../../shared/events/contracts.js';
 
 /** A dead-letter queue: encrypted, TLS only, kept 14 days (SQS's maximum) for inspection and redrive. */
 export function deadLetterQueue(scope: Construct, id = 'DeadLetterQueue'): sqs.Queue {
@@ -49,4 +52,27 @@ export function schedulerQueueRole(scope: Construct, queue: sqs.IQueue, descript
   });
   queue.grantSendMessages(role);
   return role;
+}
+
+/** Times EventBridge retries putting an event on a queue before parking it in the dead-letter queue. */
+const BUS_TO_QUEUE_RETRIES = 10;
+
+/**
+ * A rule putting Mailroom events of the given detail-types from the bus on a work queue, the
+ * shape of every event consumer that wants batching and per-message retries: EventBridge retries
+ * a failed delivery, then parks the event in the queue's own dead-letter queue.
+ */
+export function busToQueue(scope: Construct, id: string, props: {
+  eventBus: events.IEventBus;
+  description: string;
+  detailTypes: readonly string[];
+  queue: sqs.IQueue;
+  deadLetterQueue: sqs.IQueue;
+}): events.Rule {
+  return new events.Rule(scope, id, {
+    eventBus: props.eventBus,
+    description: props.description,
+    eventPattern: { source: [EVENT_SOURCE], detailType: [...props.detailTypes] },
+    targets: [new targets.SqsQueue(props.queue, { deadLetterQueue: props.deadLetterQueue, retryAttempts: BUS_TO_QUEUE_RETRIES })],
+  });
 }

@@ -1,20 +1,18 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env.js';
-import { EVENT_SOURCE } from '../../shared/events/contracts.js';
 import { INDEXED_DETAIL_TYPES } from '../../shared/search/indexer.js';
 import { deadLetterAlarm, functionAlarms } from './alarms.js';
 import { grantObjects, grantTableData } from './grants.js';
 import { MAIL_PREFIXES } from './mail-layout.js';
 import { MailroomFunction } from './mailroom-function.js';
-import { workQueue } from './queues.js';
+import { busToQueue, workQueue } from './queues.js';
 
 export const INDEXER_TIMEOUT = Duration.seconds(60);
 /** Receives of one record before it is dead-lettered (only infrastructure errors are retried). */
@@ -57,11 +55,12 @@ export class Search extends Construct {
       consumerTimeout: INDEXER_TIMEOUT, maxReceiveCount: INDEXER_MAX_RECEIVES, retention: Duration.days(4),
     }));
 
-    this.rule = new events.Rule(this, 'IndexRule', {
+    this.rule = busToQueue(this, 'IndexRule', {
       eventBus: props.eventBus,
       description: `Mailroom ${props.stageName}: received and queued messages, to index them for search`,
-      eventPattern: { source: [EVENT_SOURCE], detailType: [...INDEXED_DETAIL_TYPES] },
-      targets: [new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 10 })],
+      detailTypes: INDEXED_DETAIL_TYPES,
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
     });
 
     this.fn = new MailroomFunction(this, 'Function', {

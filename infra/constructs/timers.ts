@@ -1,7 +1,6 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -9,7 +8,6 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env.js';
-import { EVENT_SOURCE } from '../../shared/events/contracts.js';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { CONSUMED_DETAIL_TYPES, TIMERS_ENV } from '../../shared/workflow/timers.js';
 import { deadLetterAlarm, functionAlarms } from './alarms.js';
@@ -17,7 +15,7 @@ import { grantTableData } from './grants.js';
 import { MAIL_PREFIXES } from './mail-layout.js';
 import { MailroomFunction } from './mailroom-function.js';
 import { acknowledgeWildcardResources } from './nag.js';
-import { schedulerQueueRole, workQueue } from './queues.js';
+import { busToQueue, schedulerQueueRole, workQueue } from './queues.js';
 
 export const TIMERS_TIMEOUT = Duration.seconds(30);
 /** Receives of one record before it is dead-lettered (only infrastructure errors are retried). */
@@ -73,11 +71,12 @@ export class Timers extends Construct {
     });
     this.schedulerRole = schedulerQueueRole(this, this.queue, 'EventBridge Scheduler: puts snooze and follow-up timers on the timers queue');
 
-    this.armingRule = new events.Rule(this, 'ArmingRule', {
+    this.armingRule = busToQueue(this, 'ArmingRule', {
       eventBus: props.eventBus,
       description: `Mailroom ${props.stageName}: changes that set a snooze or a follow-up reminder, to arm their timer, and the events the workflow reacts to`,
-      eventPattern: { source: [EVENT_SOURCE], detailType: [...CONSUMED_DETAIL_TYPES] },
-      targets: [new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 10 })],
+      detailTypes: CONSUMED_DETAIL_TYPES,
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
     });
 
     this.fn = new MailroomFunction(this, 'Function', {
