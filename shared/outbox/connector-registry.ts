@@ -50,7 +50,7 @@ export class ConnectorRegistry implements MailConnector {
 
   async send(raw: Buffer, envelope: Envelope): Promise<SendResult> {
     const choice = await this.choose(envelope.from);
-    if (choice.kind === 'fallback') return this.deps.fallback.send(raw, envelope);
+    if (choice.kind === 'fallback') return { ...(await this.deps.fallback.send(raw, envelope)), connector: this.deps.fallback.kind };
     if (choice.kind === 'disabled') {
       throw new PermanentSendError(`connector disabled: the account ${choice.accounts.map((a) => a.address).join(', ')} of this mailbox is deactivated`, 'ConnectorDisabled');
     }
@@ -60,7 +60,7 @@ export class ConnectorRegistry implements MailConnector {
     const connector = this.deps.smtp ? this.deps.smtp(stored.account, endpoint) : new SmtpConnector(endpoint);
     try {
       // The envelope sender is the account's own address: providers check it against the login.
-      return await connector.send(raw, { ...envelope, from: stored.account.address });
+      return { ...(await connector.send(raw, { ...envelope, from: stored.account.address })), connector: connector.kind };
     } finally {
       connector.close?.();
     }

@@ -16,6 +16,8 @@ export interface Envelope {
 export interface SendResult {
   /** The provider's id for the accepted message (SES MessageId): delivery events carry it. */
   providerMessageId: string;
+  /** The connector that took it, when a registry chose one per mailbox (`smtp`, `ses`). */
+  connector?: string;
 }
 
 export interface MailConnector {

@@ -105,9 +105,13 @@ export async function processSendTrigger(trigger: SendTrigger, deps: SenderDeps)
 
   // 5.
   let providerMessageId: string;
+  let connector = record.connector;
   try {
     const raw = await deps.blobs.get(record.rawKey);
-    ({ providerMessageId } = await deps.connector.send(raw, record.envelope));
+    const result = await deps.connector.send(raw, record.envelope);
+    providerMessageId = result.providerMessageId;
+    // The connector that took it (SMTP for a mailbox fed by an external account), for the outbox views.
+    connector = result.connector ?? connector;
   } catch (error) {
     // A failure before the provider call (reading the raw message) sent nothing: retrying is safe.
     const failure = error instanceof TransientSendError || error instanceof PermanentSendError
@@ -119,11 +123,11 @@ export async function processSendTrigger(trigger: SendTrigger, deps: SenderDeps)
   const now = deps.clock.now();
   const sent = await deps.outbox.transition(record.messageKey, {
     to: 'sent', from: ['sending'], attempt,
-    set: { providerMessageId, sentAt: now.toISOString(), lastError: null },
+    set: { providerMessageId, sentAt: now.toISOString(), lastError: null, connector },
   });
   if (!sent.ok) throw new Error(`Message ${record.messageKey} was sent (${providerMessageId}) but its state had moved to ${sent.current?.status ?? 'missing'}`);
   // Delivery events name the message by the provider's id only (delivery-tracker.ts).
-  await recordProviderPointer(deps.table, record.connector, providerMessageId, record.messageKey, now.toISOString());
+  await recordProviderPointer(deps.table, connector, providerMessageId, record.messageKey, now.toISOString());
   await deps.events.publish([messageSentEvent(sent.record, now)]);
   return { kind: 'sent', providerMessageId };
 }

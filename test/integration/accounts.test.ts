@@ -139,10 +139,12 @@ describe('an IMAP/SMTP account feeding Ventes', () => {
     expect(received.from).toBe('ventes.team@provider.test');
     expect(received.user).toBe(SMTP_USER.username);
     const message = await waitFor(async () => {
-      const response = await sarah.get<{ message: { status: string } }>(`/api/outbox/${reply.body.message.messageKey}`);
+      const response = await sarah.get<{ message: { status: string; connector: string } }>(`/api/outbox/${reply.body.message.messageKey}`);
       return response.body.message.status === 'sent' ? response.body.message : undefined;
     });
     expect(message.status).toBe('sent');
+    // The outbox says which connector took it.
+    expect(message.connector).toBe('smtp');
   }, 60_000);
 
   it('once deactivated, holds replies as connector disabled and removes the schedule', async () => {

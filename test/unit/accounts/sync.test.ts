@@ -215,10 +215,10 @@ describe('sender connector choice', () => {
     const raw = Buffer.from('Subject: x\r\n\r\ny');
 
     // Act / Assess
-    expect(await registry.send(raw, { from: 'alex@acme.test', to: ['client@example.org'] })).toEqual({ providerMessageId: 'smtp-1' });
+    expect(await registry.send(raw, { from: 'alex@acme.test', to: ['client@example.org'] })).toEqual({ providerMessageId: 'smtp-1', connector: 'smtp' });
     expect(endpoints[0]).toEqual({ host: 'smtp.office365.test', port: 587, security: 'starttls', username: 'alex@o365.test', password: 'smtp-pw' });
     expect(smtpSend).toHaveBeenCalledWith(raw, { from: 'alex.perso@gmail.test', to: ['client@example.org'] });
-    expect(await registry.send(raw, { from: 'sarah-unknown@else.test', to: ['c@example.org'] })).toEqual({ providerMessageId: 'ses-1' });
+    expect(await registry.send(raw, { from: 'sarah-unknown@else.test', to: ['c@example.org'] })).toMatchObject({ providerMessageId: 'ses-1' });
 
     await service.setActive(admin!, account.accountId, false);
     await expect(registry.send(raw, { from: 'alex@acme.test', to: ['client@example.org'] })).rejects.toMatchObject({ name: 'PermanentSendError', code: 'ConnectorDisabled' });
