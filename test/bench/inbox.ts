@@ -33,6 +33,9 @@ import { indexMessage, messageTerms } from '../../shared/search/indexer.js';
 import { postingKey, postingSort } from '../../shared/search/postings.js';
 import { searchConversations } from '../../shared/search/search.js';
 import { listConversations, type ListFilters, type ListPosition } from '../../shared/workflow/list-plan.js';
+import { Directory, mailboxItem, userItem } from '../../shared/org/directory.js';
+import { ConversationRepository } from '../../shared/workflow/conversation-repository.js';
+import { ConversationWorkflow } from '../../shared/workflow/conversation-workflow.js';
 import type { Actor } from '../../shared/workflow/rules.js';
 import { MemoryBlobStore } from '../helpers/fakes.js';
 import { prng } from './generate.js';
@@ -179,6 +182,16 @@ async function writeCost(table: Table, meter: DynamoMeter): Promise<string[]> {
   return lines;
 }
 
+/** The mailbox and its members, so an assignment finds the assignee's role as the API would. */
+async function seedAssignees(table: Table): Promise<void> {
+  const mailbox = { mailboxId: MAILBOX, orgId: 'demo', name: 'Bench', kind: 'shared' as const, addresses: ['bench@acme.test'], owner: null, department: null, labelRules: [] };
+  const users = [dispatcher.email, ...AGENTS].map((email) => userItem(
+    { email, orgId: 'demo', name: email, orgAdmin: false, locale: 'fr', primaryMailboxId: MAILBOX },
+    { [MAILBOX]: email === dispatcher.email ? 'dispatcher' : 'agent' },
+  ));
+  await table.batchPut([mailboxItem(mailbox), ...users]);
+}
+
 async function main(): Promise<void> {
   const dynalite = await startDynalite();
   const raw = new DynamoDBClient({ endpoint: dynalite.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
@@ -246,6 +259,29 @@ async function main(): Promise<void> {
     console.log('| query | p50 ms | p95 ms | p99 ms | requests | read units | items | postings |');
     console.log('|---|---|---|---|---|---|---|---|');
     for (const m of searches) console.log(row(m));
+
+    // An assignment through the workflow use case, as the API does it: caller, conversation, the
+    // assignee's user item and the mailbox settings read, then one conditional update, the
+    // history entry and the event. Each run assigns another conversation to the next agent.
+    await seedAssignees(table);
+    const workflow = new ConversationWorkflow({
+      repository: new ConversationRepository(table), directory: new Directory(table), events: { publish: async () => undefined }, clock: { now: () => new Date() },
+    });
+    const caller = { email: dispatcher.email, name: 'Dispatch', orgId: 'demo', orgAdmin: false, locale: 'fr', primaryMailboxId: MAILBOX, roles: { [MAILBOX]: 'dispatcher' as const } };
+    const targets = await listConversations(table, dispatcher, MAILBOX, { assignee: 'unassigned' }, 100);
+    const ids = targets.kind === 'page' ? targets.items.map((c) => c.conversationId) : [];
+    let turn = 0;
+    const assignment = await measure('assign an unassigned conversation', meter, async () => {
+      const conversationId = ids[turn % ids.length]!;
+      const assignee = AGENTS[turn % AGENTS.length]!;
+      turn += 1;
+      const outcome = await workflow.change({ caller, conversationId, action: { kind: 'assign', assignee, message: null } });
+      return { items: outcome.kind === 'changed' || outcome.kind === 'unchanged' ? 1 : 0, extra: { 'write units': meter.writeUnits } };
+    });
+    console.log('\n## Assignment\n');
+    console.log('| change | p50 ms | p95 ms | p99 ms | requests | read units | done |  |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    console.log(row(assignment));
 
     console.log('\n## Indexing cost per message\n');
     for (const line of await writeCost(table, meter)) console.log(line);
