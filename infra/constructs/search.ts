@@ -32,8 +32,8 @@ export interface SearchProps {
 }
 
 /**
- * Full-text search indexing (shared/search/indexer.ts): a bus rule puts `Message Received` and
- * `Message Queued` on the indexer queue; the indexer function reads each message (its body inline
+ * Full-text search indexing (shared/search/indexer.ts): a bus rule puts `Message Received`,
+ * `Message Queued` and `Conversation Moved` on the indexer queue; the indexer function reads each message (its body inline
  * in the table, or under `bodies/` in the mail bucket) and writes its postings to the table. A
  * dead-letter queue with an alarm catches what keeps failing. The search itself is an API route
  * (shared/api/routes-search.ts): Query and BatchGetItem on the same table, nothing else deployed.
@@ -57,7 +57,7 @@ export class Search extends Construct {
 
     this.rule = busToQueue(this, 'IndexRule', {
       eventBus: props.eventBus,
-      description: `Mailroom ${props.stageName}: received and queued messages, to index them for search`,
+      description: `Mailroom ${props.stageName}: received and queued messages, to index them for search, and moved conversations, to index them again`,
       detailTypes: INDEXED_DETAIL_TYPES,
       queue: this.queue,
       deadLetterQueue: this.deadLetterQueue,

@@ -33,8 +33,26 @@ export const MAX_TERMS_PER_MESSAGE = 200;
 /** Body characters read for terms. */
 export const MAX_BODY_CHARS = 20_000;
 
-/** Events that make a message searchable; the indexer's bus rule matches these detail-types. */
-export const INDEXED_DETAIL_TYPES = [EVENTS.messageReceived.detailType, EVENTS.messageQueued.detailType] as const;
+/**
+ * Events that make a message searchable, and `Conversation Moved`, after which the conversation's
+ * messages are indexed again under their new mailbox; the indexer's bus rule matches these.
+ */
+export const INDEXED_DETAIL_TYPES = [EVENTS.messageReceived.detailType, EVENTS.messageQueued.detailType, EVENTS.conversationMoved.detailType] as const;
+
+const movedEventSchema = z.object({
+  'detail-type': z.literal(EVENTS.conversationMoved.detailType),
+  detail: z.object({ data: z.object({ conversationId: z.string().min(1) }) }),
+});
+
+/** The conversation a `Conversation Moved` event names, or null when the body is not one. */
+export function parseMovedEvent(body: string): string | null {
+  try {
+    const parsed = movedEventSchema.safeParse(JSON.parse(body));
+    return parsed.success ? parsed.data.detail.data.conversationId : null;
+  } catch {
+    return null;
+  }
+}
 
 const busEventSchema = z.discriminatedUnion('detail-type', [
   z.object({
@@ -118,4 +136,25 @@ export async function indexMessage(request: IndexRequest, deps: IndexerDeps): Pr
   if (postings.length === 0) return { kind: 'missing' };
   await deps.table.batchPut(postings.map((key) => ({ PK: key.PK, SK: key.SK })));
   return { kind: 'indexed', terms: found.length, postings: postings.length };
+}
+
+/**
+ * After a move: every message of the conversation indexed under the mailbox it is in now. The
+ * postings left under the old mailbox find nothing (search keeps only conversations still in the
+ * mailbox searched), so they are not worth a delete per term.
+ */
+export async function reindexConversation(conversationId: string, deps: IndexerDeps): Promise<IndexOutcome> {
+  const [conversation] = await deps.store.getConversations([conversationId]);
+  if (!conversation) return { kind: 'missing' };
+  const placement = { mailboxId: conversation.mailboxId, conversationId };
+  let terms = 0;
+  let postings = 0;
+  for (const ref of conversation.messageRefs) {
+    const outcome = await indexMessage({ messageKey: ref.slice(ref.indexOf('#') + 1), placements: [placement] }, deps);
+    if (outcome.kind === 'indexed') {
+      terms += outcome.terms;
+      postings += outcome.postings;
+    }
+  }
+  return postings === 0 ? { kind: 'missing' } : { kind: 'indexed', terms, postings };
 }

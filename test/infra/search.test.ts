@@ -1,6 +1,6 @@
 /**
  * Assertions on the search resources of the stateless stack: the indexer queue and its alarmed
- * DLQ, the bus rule (received and queued messages only), the function and its event source, and
+ * DLQ, the bus rule (received and queued messages, moved conversations), the function and its event source, and
  * least-privilege grants (table data, the bodies prefix of the mail bucket). Synthesized once,
  * with bundling skipped (see stack.test.ts).
  */
@@ -39,10 +39,10 @@ describe('search', () => {
     expect(resources('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }] })).toHaveLength(1);
   });
 
-  it('indexes from the Mailroom bus: received and queued messages only', () => {
+  it('indexes from the Mailroom bus: received and queued messages, and moved conversations', () => {
     const rules = resources('AWS::Events::Rule', { EventPattern: Match.objectLike({ source: ['mailroom'] }), Description: Match.stringLikeRegexp('to index them for search') });
     expect(rules).toHaveLength(1);
-    expect(rules[0]!.Properties.EventPattern['detail-type']).toEqual(['Message Received', 'Message Queued']);
+    expect(rules[0]!.Properties.EventPattern['detail-type']).toEqual(['Message Received', 'Message Queued', 'Conversation Moved']);
     expect(rules[0]!.Properties.Targets[0]).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: 10 }, DeadLetterConfig: { Arn: expect.anything() } });
   });
 

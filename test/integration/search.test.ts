@@ -86,4 +86,20 @@ describe('search', () => {
     expect(future.status).toBe(200);
     expect(future.body.items).toEqual([]);
   });
+
+  it('finds a moved conversation in its new mailbox, and no longer in the old one', async () => {
+    // Prepare: Sarah dispatches Ventes, where Alex is a member too.
+    const sarah = api(stack, await stack.signIn('sarah@acme.test'));
+    const moved = await alex.post(`/api/conversations/${second.conversationId}/move`, { mailboxId: 'ventes' });
+    expect(moved.status).toBe(200);
+    // Act
+    await stack.drain();
+    // Assess
+    const inVentes = await waitFor(async () => {
+      const response = await sarah.get<SearchPage>(`/api/mailboxes/ventes/search?q=${word}`);
+      return response.body.items.length === 1 ? response.body : false;
+    });
+    expect(inVentes.items.map((c) => c.conversationId)).toEqual([second.conversationId]);
+    expect((await search(alex, word)).items.map((c) => c.conversationId)).not.toContain(second.conversationId);
+  });
 });
