@@ -266,16 +266,23 @@ export class MailStore {
       if (!current) return 'missing';
       if (current.messageRefs.includes(append.messageRef)) return 'already';
       // Closed: reopen to where it stands for its assignee. Archived or snoozed: move the list keys back.
+      // Trashed: it stays in the trash (a deliberate choice, spam among others), its status list key
+      // with it; restoring it is a person's decision.
+      const trashed = currentItem?.['trashed'] === true;
       const closed = current.status === 'closed';
       const status: ConversationStatus = closed ? (current.assignee ? 'assigned' : 'unassigned') : current.status;
       const restore = ['GSI2PK = :st'];
-      values[':st'] = indexKeys.mailboxStatus(current.mailboxId, status);
+      values[':st'] = indexKeys.mailboxStatus(current.mailboxId, status, trashed ? 'trashed' : null);
       values[':observed'] = current.status;
       let condition = 'attribute_exists(PK) AND NOT contains(messageRefs, :ref) AND #status = :observed';
       let removes = '';
       delete values[':closed'];
       if (closed) { restore.unshift('#status = :reopened'); values[':reopened'] = status; }
-      if (shelfOf(current) !== null) {
+      if (trashed) {
+        // The list keys stay on the trash shelf; the version pins the state this was decided on.
+        condition += ' AND version = :seen';
+        values[':seen'] = current.version;
+      } else if (shelfOf(current) !== null) {
         restore.push('GSI1PK = :mailboxPartition');
         values[':mailboxPartition'] = indexKeys.mailboxConversations(current.mailboxId);
         if (current.assignee) {

@@ -193,6 +193,28 @@ describe('index keys follow the state', () => {
   });
 });
 
+describe('trash and new mail', () => {
+  it('keeps a trashed, closed conversation in the trash when the customer writes again, reopened there', async () => {
+    // Prepare: closed, then trashed.
+    const { conversationId } = await storeConversation(h, { subject: 'corbeille' });
+    expect((await call(h, 'POST', `/api/conversations/${conversationId}/status`, { email: alex, body: { status: 'closed' } })).status).toBe(200);
+    expect((await call(h, 'POST', `/api/conversations/${conversationId}/trash`, { email: alex, body: {} })).status).toBe(200);
+
+    // Act
+    await h.store.appendToConversation({
+      conversationId, messageRef: '2026-11-21T10:00:00.000Z#again', at: '2026-11-21T10:00:00.000Z', snippet: 'Toujours là',
+      from: null, participants: [], labels: [], flags: [], hasAttachments: false,
+    });
+
+    // Assess: in no default or status list, in the trash with its reopened status.
+    const ids = async (query: Record<string, string>) => ((await call(h, 'GET', '/api/mailboxes/support/conversations', { email: alex, query: { limit: '100', ...query } })).body.items as { conversationId: string; status: string }[]);
+    expect((await ids({})).map((c) => c.conversationId)).not.toContain(conversationId);
+    expect((await ids({ status: 'unassigned' })).map((c) => c.conversationId)).not.toContain(conversationId);
+    const trash = await ids({ trashed: 'true', status: 'unassigned' });
+    expect(trash.find((c) => c.conversationId === conversationId)).toMatchObject({ status: 'unassigned' });
+  });
+});
+
 describe('new and read state', () => {
   it('clears "new" on the first open, tracks unread per member, and a new message makes it unread again', async () => {
     // Prepare
