@@ -100,79 +100,36 @@ export class StatelessStack extends Stack {
       tracing: props.xrayTracing,
     });
 
+    /** What every asynchronous capability below is built on. */
+    const common = { stageName: props.stageName, table, tableName: refs.tableName, eventBus, alarmTopic: this.alarmTopic, tracing: props.xrayTracing };
+
     // Sends from the domains it receives for: they are the organisation's verified SES identities.
     this.outbox = new Outbox(this, 'Outbox', {
-      stageName: props.stageName,
+      ...common,
       sendingDomains: props.recipientDomains,
       mailBucket,
-      table,
-      tableName: refs.tableName,
-      eventBus,
-      alarmTopic: this.alarmTopic,
-      tracing: props.xrayTracing,
     });
     this.outbox.grantCompose(this.httpApi.composeHandler);
 
-    this.contacts = new Contacts(this, 'Contacts', {
-      stageName: props.stageName,
-      table,
-      tableName: refs.tableName,
-      mailBucket,
-      eventBus,
-      alarmTopic: this.alarmTopic,
-      tracing: props.xrayTracing,
-    });
+    this.contacts = new Contacts(this, 'Contacts', { ...common, mailBucket });
 
-    this.timers = new Timers(this, 'Timers', {
-      stageName: props.stageName,
-      mailBucket,
-      table,
-      tableName: refs.tableName,
-      eventBus,
-      alarmTopic: this.alarmTopic,
-      tracing: props.xrayTracing,
-    });
+    this.timers = new Timers(this, 'Timers', { ...common, mailBucket });
 
     // System-generated mail (auto-acknowledgements, notification emails), sent through the outbox.
     this.notifications = new Notifications(this, 'Notifications', {
-      stageName: props.stageName,
-      table,
-      tableName: refs.tableName,
+      ...common,
       mailBucket,
-      eventBus,
       outboxQueue: this.outbox.queue,
-      alarmTopic: this.alarmTopic,
-      tracing: props.xrayTracing,
       appUrl: `https://${refs.webDomainName}`,
     });
 
-    this.stats = new Stats(this, 'Stats', {
-      stageName: props.stageName,
-      table,
-      tableName: refs.tableName,
-      eventBus,
-      alarmTopic: this.alarmTopic,
-      tracing: props.xrayTracing,
-    });
+    this.stats = new Stats(this, 'Stats', common);
 
-    this.search = new Search(this, 'Search', {
-      stageName: props.stageName,
-      table,
-      tableName: refs.tableName,
-      mailBucket,
-      eventBus,
-      alarmTopic: this.alarmTopic,
-      tracing: props.xrayTracing,
-    });
+    this.search = new Search(this, 'Search', { ...common, mailBucket });
 
     this.mailAccounts = new MailAccounts(this, 'MailAccounts', {
-      stageName: props.stageName,
-      table,
-      tableName: refs.tableName,
+      ...common,
       mailBucket,
-      eventBus,
-      alarmTopic: this.alarmTopic,
-      tracing: props.xrayTracing,
       inboundQueue: this.inbound.queue,
       httpApi: this.httpApi.api,
       apiFunction: this.httpApi.workspaceHandler,

@@ -28,15 +28,6 @@ export function workflowSummaryFields(c: WorkflowConversation) {
   return { trashed: c.trashed, qualification: c.qualification, overdue: c.overdue, dueAt: c.dueAt };
 }
 
-const workflowFields = {
-  trashed: z.boolean().describe('In the trash: restorable, or deleted permanently by an admin.'),
-  qualification: z.string().nullable().describe('Qualification id (GET /api/qualifications), or null.'),
-  overdue: z.boolean().describe('The mailbox response deadline passed without a reply.'),
-  dueAt: z.string().nullable().describe('When a response is due (a customer message awaits one), or null.'),
-};
-
-export const workflowSummarySchema = conversationSummarySchema.extend(workflowFields);
-
 /** History entries, including those of this module's changes and of the outbox. */
 export const workflowHistorySchema = z.object({
   items: z.array(z.union([
@@ -51,7 +42,7 @@ export const workflowHistorySchema = z.object({
   nextCursor: z.string().nullable(),
 });
 
-const changeResponse = z.object({ conversation: workflowSummarySchema, changed: z.boolean() });
+const changeResponse = z.object({ conversation: conversationSummarySchema, changed: z.boolean() });
 const expectedVersion = z.number().int().min(0).optional().describe('The version the change was decided on; the If-Match header does the same.');
 const conversationParams = z.object({ conversationId: id });
 
