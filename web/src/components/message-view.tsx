@@ -3,6 +3,7 @@ import type { ApiClient } from '../api/client';
 import type { MailAddress, Message, MessageSendState } from '../api/types';
 import { useI18n } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/messages';
+import { AttachmentPreview, canPreview } from './attachment-preview';
 import { FlagBadges } from './badges';
 import { DownloadButton } from './download-button';
 import { MessageFrame } from './message-frame';
@@ -133,6 +134,12 @@ export function MessageView(props: { api: ApiClient; message: Message; index: nu
                   {attachment.contentType} · {i18n.formatBytes(attachment.size)}
                   {attachment.disposition === 'inline' ? ` · ${t('conversation.inline')}` : ''}
                 </span>
+                {canPreview(attachment.contentType) ? (
+                  <>
+                    {' '}
+                    <AttachmentPreview api={props.api} path={attachment.url} filename={attachment.filename} id={`${idBase}-preview-${attachment.index}`} />
+                  </>
+                ) : null}
               </li>
             ))}
           </ul>

@@ -18,13 +18,19 @@ export class DownloadBlockedError extends Error {
   }
 }
 
-export async function downloadFromApi(api: ApiClient, path: string): Promise<void> {
+/** The short-lived storage link of an API file (also what an image preview shows). */
+export async function linkFromApi(api: ApiClient, path: string): Promise<string> {
   const response = await api.fetchRaw(path, { headers: { accept: 'application/json' }, redirect: 'manual' });
   if (response.type === 'opaqueredirect') throw new DownloadBlockedError(path);
   const body = (await response.json().catch(() => null)) as { url?: unknown } | null;
   if (typeof body?.url !== 'string' || !/^https?:\/\//i.test(body.url)) throw new DownloadBlockedError(path);
+  return body.url;
+}
+
+export async function downloadFromApi(api: ApiClient, path: string): Promise<void> {
+  const url = await linkFromApi(api, path);
   const anchor = document.createElement('a');
-  anchor.href = body.url;
+  anchor.href = url;
   anchor.rel = 'noopener noreferrer';
   anchor.hidden = true;
   document.body.append(anchor);
