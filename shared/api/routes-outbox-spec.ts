@@ -155,6 +155,25 @@ export const composeRouteSpecs = {
     response: { status: 201, schema: uploadResponseSchema, description: 'The upload link (valid 15 minutes).' },
     errors: [400, 404],
   }),
+  checkRecipients: defineRouteSpec({
+    method: 'POST', path: '/api/mailboxes/{mailboxId}/recipient-checks', operationId: 'checkRecipients', tags: ['outbox'],
+    summary: "Which of these addresses are on the organisation's suppression list (an earlier permanent bounce or spam complaint), so the composer can warn while the message is written. Nothing is refused: a message to them is still sent. Members of the mailbox only.",
+    params: z.object({ mailboxId: id }),
+    body: z.strictObject({ addresses: z.array(z.email().max(254)).min(1).max(100).describe('The recipients typed so far.') }),
+    response: {
+      status: 200,
+      schema: z.object({
+        suppressed: z.array(z.object({
+          address: z.string(), reason: z.enum(['bounced', 'complained']),
+          diagnostic: z.string().nullable().describe("The receiving server's answer to the bounce, when known."),
+          at: z.string().describe('When it bounced or complained.'),
+          message: z.string().describe('The warning in plain words.'),
+        })),
+      }),
+      description: 'The suppressed ones among the addresses (empty when none).',
+    },
+    errors: [400, 404],
+  }),
 };
 
 export const OUTBOX_ROUTE_SPECS: readonly AnyRouteSpec[] = [...Object.values(outboxRouteSpecs), ...Object.values(composeRouteSpecs), ...Object.values(outboxOpsRouteSpecs)];

@@ -1,8 +1,9 @@
 /**
  * Composing routes served by the compose function beside the outbox's (specs in
- * routes-outbox-spec.ts, `composeRouteSpecs`): send a draft, and issue an upload link. Both need
- * what only the compose function carries (the outbox's compose step, S3 credentials able to
- * write `uploads/`).
+ * routes-outbox-spec.ts, `composeRouteSpecs`): send a draft, issue an upload link, and check
+ * recipients against the suppression list while a message is written. The first two need what only
+ * the compose function carries (the outbox's compose step, S3 credentials able to write
+ * `uploads/`); the check sits with them because composing is its only use.
  */
 import { ENV, requireEnv } from '../config/env.js';
 import { endpointFor, getDocumentClient } from '../adapters/aws.js';
@@ -13,6 +14,7 @@ import { implementRoute, type AnyRoute } from '../api/router.js';
 import { composeRouteSpecs as specs, type OutboxItem } from '../api/routes-outbox-spec.js';
 import type { OutboxRouteDeps } from '../api/routes-outbox.js';
 import { ComposeRefusedError, composeMessage, type ComposeRequest } from '../outbox/compose.js';
+import { suppressedAmong, suppressionSentence } from '../outbox/delivery-suppression.js';
 import type { OutboxRecord } from '../outbox/outbox-store.js';
 import { DraftStore, sendDraft, type Draft } from './drafts.js';
 import { newUploadKey, UPLOAD_LINK_SECONDS } from './uploads.js';
@@ -90,6 +92,15 @@ export function createComposeRoutes(deps: OutboxRouteDeps, helpers: ComposeRoute
       const link = await uploads.uploadLink(uploadKey, { contentType: body.contentType, size: body.size, expiresInSeconds: UPLOAD_LINK_SECONDS });
       const expiresAt = new Date(deps.outbox.clock.now().getTime() + link.expiresInSeconds * 1000).toISOString();
       return { status: 201, body: { uploadKey, url: link.url, method: link.method, headers: link.headers, expiresAt } };
+    }),
+    implementRoute(specs.checkRecipients, async ({ claims, params, body }) => {
+      const caller = await loadCaller(claims, deps.directory);
+      if (!Object.hasOwn(caller.roles, params.mailboxId)) throw problems.notFound('This mailbox');
+      const found = await suppressedAmong(deps.outbox.table, caller.orgId, body.addresses);
+      const suppressed = [...found.values()].map((s) => ({
+        address: s.address, reason: s.reason, diagnostic: s.diagnostic, at: s.at, message: `${suppressionSentence(s)}.`,
+      }));
+      return { status: 200, body: { suppressed } };
     }),
   ];
 }

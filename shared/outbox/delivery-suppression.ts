@@ -41,10 +41,14 @@ export function suppressionWarnings(lists: { to: MailAddress[]; cc: MailAddress[
   for (const name of ['to', 'cc', 'bcc'] as const) {
     lists[name].forEach((a, i) => {
       const s = suppressed.get(a.address.toLowerCase());
-      if (!s) return;
-      const why = s.reason === 'complained' ? 'marked an earlier message as spam' : `bounced permanently${s.diagnostic ? ` (${s.diagnostic})` : ''}`;
-      warnings.push({ field: `body.${name}[${i}]`, message: `${a.address} ${why} on ${s.at.slice(0, 10)}; the message is sent anyway.` });
+      if (s) warnings.push({ field: `body.${name}[${i}]`, message: `${suppressionSentence(s, a.address)}; the message is sent anyway.` });
     });
   }
   return warnings;
+}
+
+/** Why an address is suppressed, in plain words: `x@y bounced permanently (550 …) on 2026-11-02`. */
+export function suppressionSentence(s: Suppression, address: string = s.address): string {
+  const why = s.reason === 'complained' ? 'marked an earlier message as spam' : `bounced permanently${s.diagnostic ? ` (${s.diagnostic})` : ''}`;
+  return `${address} ${why} on ${s.at.slice(0, 10)}`;
 }

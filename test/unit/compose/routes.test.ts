@@ -1,5 +1,5 @@
 /**
- * Template, signature, draft and upload routes through the real handlers (API and compose
+ * Template, signature, draft, upload and recipient-check routes through the real handlers (API and compose
  * functions' routers) on dynalite: who may do what (admins, members, agents, non-members) and
  * 400s that name the field.
  */
@@ -17,6 +17,7 @@ import { keys } from '../../../shared/model/keys.js';
 import { Directory } from '../../../shared/org/directory.js';
 import { demoSeed, modelFromSeed } from '../../../shared/org/seed.js';
 import { composeMessage, type ComposeDeps } from '../../../shared/outbox/compose.js';
+import { recordSuppressions } from '../../../shared/outbox/delivery-suppression.js';
 import { OutboxStore } from '../../../shared/outbox/outbox-store.js';
 import { startTestTable, type TestTable } from '../../helpers/dynamo.js';
 import { FixedClock, MemoryBlobStore, MemoryEvents } from '../../helpers/fakes.js';
@@ -299,5 +300,38 @@ describe('upload route', () => {
     if (a.searchParams.get('X-Amz-Date') === b.searchParams.get('X-Amz-Date')) {
       expect(a.searchParams.get('X-Amz-Signature')).not.toBe(b.searchParams.get('X-Amz-Signature'));
     }
+  });
+});
+
+describe('recipient check route', () => {
+  it('names the suppressed addresses among those typed, with the reason in plain words', async () => {
+    // Arrange
+    await recordSuppressions(db.table, demoSeed.organisation.id, [
+      { address: 'Gone@Client.test', reason: 'bounced', diagnostic: '550 5.1.1 user unknown', at: '2026-11-02T10:00:00.000Z', messageKey: 'm1' },
+      { address: 'angry@client.test', reason: 'complained', diagnostic: null, at: '2026-11-03T10:00:00.000Z', messageKey: 'm2' },
+    ]);
+
+    // Act
+    const check = await call(compose, 'POST', '/api/mailboxes/support/recipient-checks', JULIEN, { addresses: ['gone@client.test', 'fine@client.test', 'ANGRY@client.test'] });
+
+    // Assess
+    expect(check.status).toBe(200);
+    const byAddress = new Map(check.body.suppressed.map((s: { address: string }) => [s.address, s]));
+    expect([...byAddress.keys()].sort()).toEqual(['angry@client.test', 'gone@client.test']);
+    expect(byAddress.get('gone@client.test')).toMatchObject({ reason: 'bounced', diagnostic: '550 5.1.1 user unknown', message: 'gone@client.test bounced permanently (550 5.1.1 user unknown) on 2026-11-02.' });
+    expect(byAddress.get('angry@client.test')).toMatchObject({ reason: 'complained', message: 'angry@client.test marked an earlier message as spam on 2026-11-03.' });
+  });
+
+  it('refuses non-members (404) and names a bad address (400)', async () => {
+    // Act
+    const outsider = await call(compose, 'POST', '/api/mailboxes/support/recipient-checks', SARAH, { addresses: ['gone@client.test'] });
+    const bad = await call(compose, 'POST', '/api/mailboxes/support/recipient-checks', ALEX, { addresses: ['fine@client.test', 'not an address'] });
+    const none = await call(compose, 'POST', '/api/mailboxes/support/recipient-checks', ALEX, { addresses: [] });
+
+    // Assess
+    expect(outsider.status).toBe(404);
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toBe('body.addresses[1]');
+    expect(none.body.errors[0].field).toBe('body.addresses');
   });
 });
