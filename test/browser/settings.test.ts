@@ -110,6 +110,29 @@ describe('settings', () => {
     await saveScreenshot(page, 'settings-organisation');
   });
 
+  it('adds, renames and removes a business record type, and refuses a malformed one next to the field', async () => {
+    await page.getByRole('link', { name: 'Services et qualifications' }).click();
+    const section = page.getByRole('region', { name: 'Types de fiches métier' });
+    await section.getByRole('listitem').filter({ hasText: 'ticket' }).first().waitFor();
+    await section.getByLabel(/Type de fiche/).fill('Contrat!');
+    await section.getByRole('button', { name: 'Ajouter le type' }).click();
+    await section.getByRole('alert').first().waitFor();
+    expect((await camille.get<{ types: string[] }>('/api/record-types')).body.types).not.toContain('contrat!');
+
+    await section.getByLabel(/Type de fiche/).fill('contrat');
+    await section.getByRole('button', { name: 'Ajouter le type' }).click();
+    await section.getByRole('listitem').filter({ hasText: 'contrat' }).waitFor();
+    expect((await camille.get<{ types: string[] }>('/api/record-types')).body.types).toEqual(['ticket', 'project', 'offer', 'booking', 'contrat']);
+
+    await section.getByRole('button', { name: 'Renommer contrat' }).click();
+    await section.getByLabel(/Type de fiche/).first().fill('avenant');
+    await section.getByRole('button', { name: 'Enregistrer', exact: true }).click();
+    await section.getByRole('listitem').filter({ hasText: 'avenant' }).waitFor();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await section.getByRole('button', { name: 'Supprimer booking' }).click();
+    await expect.poll(async () => (await camille.get<{ types: string[] }>('/api/record-types')).body.types).toEqual(['ticket', 'project', 'offer', 'avenant']);
+  });
+
   it('refuses to delete a department that still has mailboxes, in plain words next to it', async () => {
     page.once('dialog', (dialog) => void dialog.accept());
     const section = page.getByRole('region', { name: 'Services' });

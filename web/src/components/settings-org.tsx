@@ -1,10 +1,11 @@
 /**
- * Settings of the organisation (organisation admins): departments (the mailboxes' grouping) and
- * qualifications (the business categories a conversation is qualified with). Both are a list with
+ * Settings of the organisation (organisation admins): departments (the mailboxes' grouping),
+ * qualifications (the business categories a conversation is qualified with) and business record
+ * types (what a conversation can be linked to). Each is a list with
  * rename and delete in place and a form to add one; a refusal stays next to the row it concerns.
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { ApiClient } from '../api/client';
+import { ApiError, type ApiClient } from '../api/client';
 import { useI18n } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/messages';
 import { describeError } from '../lib/errors';
@@ -197,6 +198,52 @@ export function QualificationsSection(props: { api: ApiClient }) {
       create={async (name) => entry((await api.send<{ qualification: Qualification }>('POST', base, { name })).qualification)}
       rename={async (item, name) => entry((await api.send<{ qualification: Qualification }>('PATCH', `${base}/${encodeURIComponent(item.id)}`, { name, expectedVersion: item.version })).qualification)}
       remove={(item) => api.send<void>('DELETE', `${base}/${encodeURIComponent(item.id)}`)}
+    />
+  );
+}
+
+/**
+ * Business record types (ticket, project, offer…) a conversation can be linked to. The API keeps
+ * them as one list (`PUT /api/record-types`), so each change reads the list afresh and writes it
+ * back with the one change, rather than writing an old copy over another admin's edit.
+ */
+export function RecordTypesSection(props: { api: ApiClient }) {
+  const { api } = props;
+  const base = '/api/record-types';
+  const read = async (): Promise<string[]> => (await api.get<{ types: string[] }>(base)).types;
+  const write = async (types: string[]): Promise<string[]> => {
+    try {
+      return (await api.send<{ types: string[] }>('PUT', base, { types })).types;
+    } catch (failure) {
+      // The API names the list item (`body.types[3]`); the form has one name field.
+      if (failure instanceof ApiError && failure.problem?.errors) {
+        throw new ApiError(failure.kind, failure.status, failure.path, {
+          ...failure.problem, errors: failure.problem.errors.map((e) => ({ ...e, field: e.field.replace(/^body\.types(\[\d+\])?/, 'body.name') })),
+        });
+      }
+      throw failure;
+    }
+  };
+  const entry = (type: string): Entry => ({ id: type, name: type });
+  return (
+    <NamedList
+      idPrefix="record-types"
+      heading="settings.recordTypes.heading"
+      nameLabel="settings.recordTypes.name"
+      addLabel="settings.recordTypes.add"
+      api={api}
+      load={async () => (await read()).map(entry)}
+      create={async (name) => {
+        const saved = await write([...(await read()).filter((t) => t !== name.trim().toLowerCase()), name]);
+        return entry(saved[saved.length - 1]!);
+      }}
+      rename={async (item, name) => {
+        const saved = await write((await read()).map((t) => (t === item.id ? name : t)));
+        return entry(saved.find((t) => t === name.trim().toLowerCase()) ?? name);
+      }}
+      remove={async (item) => {
+        await write((await read()).filter((t) => t !== item.id));
+      }}
     />
   );
 }

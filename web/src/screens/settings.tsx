@@ -10,7 +10,7 @@ import type { Me } from '../api/types';
 import { ErrorNote } from '../components/error-note';
 import { AccountsSection } from '../components/settings-accounts';
 import { MailboxesSection } from '../components/settings-mailboxes';
-import { DepartmentsSection, QualificationsSection } from '../components/settings-org';
+import { DepartmentsSection, QualificationsSection, RecordTypesSection } from '../components/settings-org';
 import { OutboxSettingsSection } from '../components/settings-outbox';
 import { SignaturesSection, TemplatesSection } from '../components/settings-templates';
 import { useI18n } from '../i18n/i18n';
@@ -84,6 +84,7 @@ export function SettingsScreen(props: SettingsScreenProps) {
           <>
             <DepartmentsSection api={props.api} />
             <QualificationsSection api={props.api} />
+            <RecordTypesSection api={props.api} />
           </>
         ) : null}
         {section === 'templates' && mailboxId ? (
