@@ -303,9 +303,7 @@ export async function listConversations(
   if (decision.kind === 'refused') return decision;
   if (decision.kind === 'empty') return { kind: 'page', items: [], last: null };
   const page = await readListPlan(table, decision.plan, limit, cursor);
-  // `archived` is not projected: the partition read says it.
-  const archived = filters.archived === true;
-  return { kind: 'page', items: page.items.map((item) => ({ ...workflowConversationFromItem(item), archived })), last: page.last };
+  return { kind: 'page', items: page.items.map((item) => onShelf(workflowConversationFromItem(item), filters)), last: page.last };
 }
 
 /** A mailbox of a merged list, with the caller's role in it. */
@@ -346,6 +344,14 @@ export async function listMerged(
     const end = page[page.length - 1]!;
     last = { s: end.sort, p: String(end.item.PK) };
   }
-  const archived = filters.archived === true;
-  return { items: page.map((row) => ({ ...workflowConversationFromItem(row.item), archived })), last };
+  return { items: page.map((row) => onShelf(workflowConversationFromItem(row.item), filters)), last };
+}
+
+/**
+ * `archived` and `trashed` are not projected into the list indexes: the partition read says them
+ * (the trash shelf wins over the archive, as `shelfOf` files them).
+ */
+function onShelf(conversation: WorkflowConversation, filters: ListFilters): WorkflowConversation {
+  const trashed = filters.trashed === true;
+  return { ...conversation, trashed, archived: !trashed && filters.archived === true };
 }

@@ -168,6 +168,8 @@ describe('trash, restore and permanent deletion', () => {
     expect(await listIds(alex, 'support', { archived: 'true' })).not.toContain(c.conversationId);
     expect(await listIds(alex, 'support', { trashed: 'true' })).toContain(c.conversationId);
     expect(await listIds(julien, 'support', { trashed: 'true' })).toContain(c.conversationId);
+    const trashList = await call(h, 'GET', '/api/mailboxes/support/conversations', { email: alex, query: { trashed: 'true', limit: '100' } });
+    expect(trashList.body.items.find((row: { conversationId: string }) => row.conversationId === c.conversationId)).toMatchObject({ trashed: true, archived: false });
 
     const restored = await call(h, 'POST', `/api/conversations/${c.conversationId}/restore`, { email: alex });
     expect(restored.body.conversation).toMatchObject({ trashed: false });
