@@ -117,6 +117,12 @@ export interface LocalStackOptions {
   handlers?: { inbound?: SqsHandler; api?: ApiHandler; compose?: ApiHandler; workspace?: ApiHandler; sender?: SqsHandler; delivery?: DeliveryHandler; timers?: SqsHandler };
   /** Outbox settings, for tests that cannot wait for the deployed defaults (10 s undo, 30 s first retry). */
   outbox?: { undoSeconds?: number; maxAttempts?: number; retryBaseMs?: number; retryMaxMs?: number };
+  /**
+   * Called once with the SDK clients the glue itself uses (pollers, scheduler deliveries, SMTP
+   * stand-in), e.g. to count their requests with a middleware (`npm run bench:outbox`); the
+   * handlers' own clients are not among them.
+   */
+  instrumentClients?: (clients: { dynamodb: DynamoDBClient; s3: S3Client; sqs: SQSClient; sns: SNSClient }) => void;
 }
 
 export interface LocalStack {
@@ -272,6 +278,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const s3 = new S3Client({ ...clientConfig, endpoint: endpoints.s3, forcePathStyle: true });
     const sqs = new SQSClient({ ...clientConfig, endpoint: endpoints.sqs });
     const sns = new SNSClient({ ...clientConfig, endpoint: endpoints.sns });
+    options.instrumentClients?.({ dynamodb, s3, sqs, sns });
     cleanups.push(async () => {
       for (const client of [documents, dynamodb, s3, sqs, sns]) client.destroy();
     });
