@@ -304,7 +304,14 @@ export function createCaseRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'GET', path: '/api/records/{type}/{recordId}/conversations', operationId: 'listRecordConversations', tags: ['cases'],
       summary: 'Conversations linked to one business record that the caller may see.',
       params: z.object({ type: recordType, recordId }),
-      response: { status: 200, schema: z.object({ items: z.array(z.object({ conversationId: z.string(), mailboxId: z.string(), at: z.string() })) }), description: 'Linked conversations.' },
+      response: {
+        status: 200,
+        schema: z.object({ items: z.array(z.object({
+          conversationId: z.string(), mailboxId: z.string(), at: z.string(),
+          subject: z.string().describe('The conversation\'s subject, so a list of them needs no further request.'),
+        })) }),
+        description: 'Linked conversations.',
+      },
       handle: async ({ claims, params }) => {
         const user = await caller(claims);
         const linked = await cases.conversationsOfRecord(user.orgId, { type: params.type, id: params.recordId }, 100);
@@ -313,7 +320,7 @@ export function createCaseRoutes(deps: ApiDeps): AnyRoute[] {
         for (const l of linked) {
           if (!Object.hasOwn(user.roles, l.mailboxId)) continue;
           const conversation = await links.get(l.conversationId);
-          if (conversation && actorFor(user, conversation)) visible.push(l);
+          if (conversation && actorFor(user, conversation)) visible.push({ ...l, subject: conversation.subject });
         }
         return { status: 200, body: { items: visible } };
       },

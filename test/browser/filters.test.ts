@@ -1,8 +1,8 @@
 /**
  * Finding work in Chromium against the local stack: the dashboard banner and the user's choice of
- * figures, the advanced filters (assignee, label, attachment, dates) kept in the URL, a 400 from
- * the API shown next to the filters, full-text search, and assigning to another member with a
- * message.
+ * figures, the advanced filters (assignee, label, qualification, attachment, dates) kept in the
+ * URL, a 400 from the API shown next to the filters, full-text search, assigning to another member
+ * with a message, and a department's conversations merged over its mailboxes.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,11 +132,88 @@ describe('finding work', () => {
   it('assigns to another member with a message', async () => {
     await page.getByRole('link', { name: /Facture de mars/ }).click();
     await page.getByRole('button', { name: 'Attribuer à…' }).click();
-    await page.getByLabel('Membre').selectOption('julien@acme.test');
+    await page.getByRole('combobox', { name: /^Membre(?!s)/ }).selectOption('julien@acme.test');
     await page.getByLabel('Message (facultatif)').fill('Peux-tu vérifier le montant ?');
     await page.getByRole('button', { name: 'Attribuer', exact: true }).click();
     await expect.poll(async () => (await bySubject('Facture de mars')).assignee).toBe('julien@acme.test');
     const history = await alex.get<{ items: { kind: string; message?: string | null }[] }>(`/api/conversations/${(await bySubject('Facture de mars')).conversationId}/history`);
     expect(JSON.stringify(history.body.items)).toContain('Peux-tu vérifier le montant ?');
+  });
+});
+
+describe('qualification and department', () => {
+  let qualificationId = '';
+
+  it('filters by qualification, kept in the URL and counted on the button', async () => {
+    const camille = api(web.stack, await web.stack.signIn('camille@acme.test'));
+    const created = await camille.post<{ qualification: { qualificationId: string } }>('/api/qualifications', { name: 'Litige transporteur' });
+    expect(created.status).toBe(201);
+    qualificationId = created.body.qualification.qualificationId;
+    const livraison = await bySubject('Livraison en retard');
+    expect((await alex.post(`/api/conversations/${livraison.conversationId}/qualification`, { qualification: qualificationId })).status).toBe(200);
+
+    await page.goto(`${web.url}/mailboxes/support`);
+    await rows().first().waitFor();
+    await page.getByRole('button', { name: 'Filtres' }).click();
+    await page.getByLabel('Qualification').selectOption({ label: 'Litige transporteur' });
+    await saveScreenshot(page, 'inbox-filter-panel');
+    await page.getByRole('button', { name: 'Appliquer' }).click();
+    await page.waitForURL(new RegExp(`qualification=${qualificationId}`));
+    await expect.poll(() => subjectsShown()).toEqual(['Livraison en retard']);
+    await page.getByRole('button', { name: 'Filtres (1)' }).click();
+    await page.getByRole('button', { name: 'Effacer les filtres' }).click();
+    await expect.poll(() => rows().count()).toBe(3);
+    expect(page.url()).not.toContain('qualification=');
+  });
+
+  it('shows a department’s conversations merged over its mailboxes, and back to the mailbox', async () => {
+    // Ventes joins the Service client department; Sarah gives Alex (an agent there) one of its conversations.
+    const camille = api(web.stack, await web.stack.signIn('camille@acme.test'));
+    expect((await camille.patch('/api/admin/mailboxes/ventes', { departmentId: 'service-client' })).status).toBe(200);
+    await sendMail(web.stack, { from: 'Hugo <hugo@client.example>', to: 'ventes@acme.test', subject: 'Devis fenêtres', text: 'Pouvez-vous chiffrer six fenêtres ?' });
+    await sendMail(web.stack, { from: 'Zoé <zoe@client.example>', to: 'ventes@acme.test', subject: 'Catalogue 2027', text: 'Envoyez-moi le catalogue.' });
+    await web.stack.drain();
+    const sarah = api(web.stack, await web.stack.signIn('sarah@acme.test'));
+    const ventes = await sarah.get<{ items: Summary[] }>('/api/mailboxes/ventes/conversations?limit=100');
+    const devis = ventes.body.items.find((c) => c.subject === 'Devis fenêtres')!;
+    expect((await sarah.post(`/api/conversations/${devis.conversationId}/assign`, { assignee: 'alex@acme.test' })).status).toBe(200);
+    await web.stack.drain();
+
+    await page.goto(`${web.url}/mailboxes/support`);
+    await rows().first().waitFor();
+    await page.getByRole('button', { name: 'Filtres' }).click();
+    await page.getByLabel('Département').selectOption('Service client');
+    await page.getByRole('button', { name: 'Appliquer' }).click();
+    await page.waitForURL(/department=Service\+client/);
+    await page.getByRole('heading', { level: 1, name: 'Département Service client' }).waitFor();
+    const merged = page.getByRole('list', { name: 'Conversations du département Service client' });
+    const mergedSubjects = () => merged.locator('.row__subject').allInnerTexts();
+    // Alex dispatches Support (all of it) and is an agent in Ventes (only what is his there).
+    await expect.poll(async () => (await mergedSubjects()).sort()).toEqual(['Devis fenêtres', 'Facture de mars', 'Livraison en retard', 'Question produit']);
+    expect(await merged.getByRole('listitem').filter({ hasText: 'Devis fenêtres' }).locator('.row__mailbox').innerText()).toBe('Ventes');
+    expect(await merged.getByRole('listitem').filter({ hasText: 'Facture de mars' }).locator('.row__mailbox').innerText()).toBe('Support');
+    await page.getByRole('button', { name: 'Filtres (1)' }).waitFor();
+    await saveScreenshot(page, 'inbox-department');
+
+    // Other filters apply to the department's list too.
+    await page.getByRole('button', { name: 'Filtres (1)' }).click();
+    await page.getByLabel('Qualification').selectOption(qualificationId);
+    await page.getByRole('button', { name: 'Appliquer' }).click();
+    await expect.poll(() => mergedSubjects()).toEqual(['Livraison en retard']);
+    await page.getByRole('button', { name: 'Filtres (2)' }).click();
+    await page.getByLabel('Qualification').selectOption('');
+    await page.getByRole('button', { name: 'Appliquer' }).click();
+    await expect.poll(async () => (await mergedSubjects()).length).toBe(4);
+
+    // A conversation of another mailbox opens in its own mailbox, the department's list kept.
+    await merged.getByRole('link', { name: /Devis fenêtres/ }).click();
+    await page.waitForURL(/\/mailboxes\/ventes\/conversations\/.+department=Service\+client/);
+    await page.getByRole('heading', { level: 2, name: 'Devis fenêtres' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Département Service client' }).waitFor();
+
+    await page.getByRole('button', { name: 'Filtres (1)' }).click();
+    await page.getByRole('button', { name: 'Effacer les filtres' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Ventes' }).waitFor();
+    expect(page.url()).not.toContain('department=');
   });
 });

@@ -1,7 +1,8 @@
 /**
  * What a conversation is linked to, and the links a person makes by hand: the case (open it, or
- * link the conversation to an existing case by its reference), business records, and the sender's
- * contact (pick one from the address book, or create it from the sender). Every change sends the
+ * link the conversation to an existing case by its reference), business records (record-links.tsx:
+ * link, unlink, the record's other conversations), and the sender's contact (pick one from the
+ * address book, or create it from the sender). Every change sends the
  * version shown (`If-Match`), like the other conversation actions; it bumps that version, so the
  * view reloads the conversation afterwards.
  */
@@ -15,6 +16,7 @@ import { describeError, type PlainError } from '../lib/errors';
 import { onLinkClick } from '../lib/router';
 import { useContactCombobox } from './contact-combobox';
 import { ErrorNote } from './error-note';
+import { RecordLinks } from './record-links';
 
 export interface ConversationLinksProps {
   api: ApiClient;
@@ -133,6 +135,12 @@ export function ConversationLinks(props: ConversationLinksProps) {
           {t('links.caseBadge', { reference: links.case.reference })}
         </a>
       ) : null}
+      {links && links.records.length > 0 ? (
+        <p class="links__records">
+          <span class="visually-hidden">{t('records.title')}: </span>
+          {links.records.map((r) => <span key={`${r.type}/${r.id}`} class="badge badge--record">{t('records.name', { type: r.type, id: r.id })}</span>)}
+        </p>
+      ) : null}
       <details class="more" onToggle={(event) => (event.currentTarget as HTMLDetailsElement).open && setReload((n) => n + 1)}>
         <summary class="button button--small">{t('links.title')}</summary>
         <div class="more__body links__body">
@@ -144,9 +152,6 @@ export function ConversationLinks(props: ConversationLinksProps) {
                 <a href={casePath(links.case.caseId)} onClick={onLinkClick}>{t('links.openCase', { reference: links.case.reference, title: links.case.title })}</a>
               </p>
             ) : links ? <p class="muted">{t('links.noCase')}</p> : null}
-            {links && links.records.length > 0 ? (
-              <p>{t('links.records')}: {links.records.map((r) => `${r.type} ${r.id}`).join(', ')}</p>
-            ) : null}
             <form class="links__form" onSubmit={(event) => void linkCase(event)} noValidate>
               <label class="field field--inline">
                 <span>{t('links.reference')}</span>
@@ -164,6 +169,16 @@ export function ConversationLinks(props: ConversationLinksProps) {
             </form>
             {errors.case ? <ErrorNote id={`links-case-error-${conversation.conversationId}`} title={t('links.failed')} error={errors.case} /> : null}
           </section>
+          <RecordLinks
+            api={props.api}
+            conversationId={conversation.conversationId}
+            records={links?.records ?? null}
+            version={links?.version ?? conversation.version}
+            onChanged={() => {
+              setReload((n) => n + 1);
+              props.onChanged();
+            }}
+          />
           <section class="links__part" aria-labelledby={`links-contact-${conversation.conversationId}`}>
             <h3 id={`links-contact-${conversation.conversationId}`}>{t('links.contact')}</h3>
             {links?.contactId ? (

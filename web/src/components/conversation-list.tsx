@@ -25,6 +25,11 @@ export interface ConversationListProps {
   query: ListQuery;
   /** The signed-in user's email: their own conversations say so. */
   me: string;
+  /**
+   * Set for a list spanning several mailboxes (a department's): each row names its mailbox and
+   * opens the conversation there.
+   */
+  mailboxNames?: Record<string, string> | undefined;
   label: string;
   selectedId: string | null;
   openId: string | null;
@@ -140,7 +145,7 @@ export function ConversationList(props: ConversationListProps) {
           }}
         />
         <a
-          href={mailboxPath(props.mailboxId, { conversationId: id, query: props.query })}
+          href={mailboxPath(props.mailboxNames ? conversation.mailboxId : props.mailboxId, { conversationId: id, query: props.query })}
           tabIndex={id === tabStop ? 0 : -1}
           aria-current={id === props.openId ? 'page' : undefined}
           onClick={(event) => {
@@ -171,6 +176,7 @@ export function ConversationList(props: ConversationListProps) {
             {conversation.snippet ? <span class="row__snippet"> – {conversation.snippet}</span> : null}
           </span>
           <span class="row__line row__meta">
+            {props.mailboxNames ? <span class="row__mailbox">{props.mailboxNames[conversation.mailboxId] ?? conversation.mailboxId}</span> : null}
             <StatusBadge status={conversation.status} />
             {conversation.overdue ? <span class="badge badge--overdue">{t('inbox.overdue')}</span> : null}
             {conversation.assignee ? (

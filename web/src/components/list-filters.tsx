@@ -1,5 +1,6 @@
 /**
- * The list's search box and advanced filters (assignment, label, attachment, dates). Both edit the
+ * The list's search box and advanced filters (assignment, label, qualification, attachment, dates,
+ * and the department, which widens the list to all the caller's mailboxes in it). Both edit the
  * URL, which the list follows; the filters are applied together with one button so a half-filled
  * form never fires requests, and the API's 400 (a date range backwards) shows next to the form.
  */
@@ -15,12 +16,26 @@ interface Member {
   role: MailboxRole;
 }
 
+interface Qualification {
+  qualificationId: string;
+  name: string;
+}
+
 export interface ListFiltersProps {
   api: ApiClient;
   mailboxId: string;
   role: MailboxRole;
   query: ListQuery;
   onChange: (next: ListQuery) => void;
+  /** Departments of the caller's mailboxes (names, as the mailboxes list them). */
+  departments: string[];
+}
+
+/** Every distinct department of these mailboxes, sorted by name. */
+export function departmentsOf(mailboxes: { department: string | null }[]): string[] {
+  const names = new Set<string>();
+  for (const m of mailboxes) if (m.department) names.add(m.department);
+  return [...names].sort((a, b) => a.localeCompare(b));
 }
 
 export function SearchBox(props: { query: ListQuery; onChange: (next: ListQuery) => void }) {
@@ -62,6 +77,7 @@ export function FilterPanel(props: ListFiltersProps) {
   const [open, setOpen] = useState(false);
   const [draft, setDraft] = useState(props.query);
   const [members, setMembers] = useState<Member[] | null>(null);
+  const [qualifications, setQualifications] = useState<Qualification[] | null>(null);
   const dispatcher = props.role === 'admin' || props.role === 'dispatcher';
   const active = advancedFilterCount(props.query);
 
@@ -73,6 +89,13 @@ export function FilterPanel(props: ListFiltersProps) {
       () => setMembers([]),
     );
   }, [open, props.mailboxId]);
+  useEffect(() => {
+    if (!open || qualifications !== null) return;
+    props.api.get<{ items: Qualification[] }>('/api/qualifications').then(
+      (page) => setQualifications(page.items),
+      () => setQualifications([]),
+    );
+  }, [open]);
 
   const set = <K extends keyof ListQuery>(key: K, value: ListQuery[K]): void => setDraft((d) => ({ ...d, [key]: value }));
   const text = (value: string): string | null => (value.trim() === '' ? null : value.trim());
@@ -107,6 +130,32 @@ export function FilterPanel(props: ListFiltersProps) {
             <input type="text" maxLength={40} value={draft.label ?? ''} onInput={(event) => set('label', text((event.currentTarget as HTMLInputElement).value))} />
           </label>
           <label class="field">
+            <span>{t('filters.qualification')}</span>
+            <select value={draft.qualification ?? ''} onChange={(event) => set('qualification', text((event.currentTarget as HTMLSelectElement).value))}>
+              <option value="">{t('filters.qualificationAny')}</option>
+              {(qualifications ?? []).map((q) => <option key={q.qualificationId} value={q.qualificationId}>{q.name}</option>)}
+              {draft.qualification !== null && qualifications !== null && !qualifications.some((q) => q.qualificationId === draft.qualification) ? (
+                <option value={draft.qualification}>{draft.qualification}</option>
+              ) : null}
+            </select>
+          </label>
+          {props.departments.length > 0 ? (
+            <div class="filters__department">
+              <label class="field">
+                <span>{t('filters.department')}</span>
+                <select
+                  value={draft.department ?? ''}
+                  aria-describedby="filter-department-hint"
+                  onChange={(event) => set('department', text((event.currentTarget as HTMLSelectElement).value))}
+                >
+                  <option value="">{t('filters.departmentNone')}</option>
+                  {props.departments.map((d) => <option key={d} value={d}>{d}</option>)}
+                </select>
+              </label>
+              <p id="filter-department-hint" class="muted filters__hint">{t('filters.departmentHint')}</p>
+            </div>
+          ) : null}
+          <label class="field">
             <span>{t('filters.attachment')}</span>
             <select
               value={draft.hasAttachment ?? ''}
@@ -133,7 +182,7 @@ export function FilterPanel(props: ListFiltersProps) {
               type="button"
               class="button button--small button--ghost"
               onClick={() => {
-                props.onChange({ ...props.query, assignee: null, label: null, hasAttachment: null, from: null, to: null });
+                props.onChange({ ...props.query, assignee: null, label: null, qualification: null, hasAttachment: null, from: null, to: null, department: null });
                 setOpen(false);
               }}
             >

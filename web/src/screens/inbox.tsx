@@ -1,6 +1,7 @@
 /**
  * A mailbox: the conversation list (status filter, paging, polling for new mail) beside the
- * reading pane, driven by mouse or by keyboard (j/k/Enter/Escape/r).
+ * reading pane, driven by mouse or by keyboard (j/k/Enter/Escape/r). The same screen shows a
+ * department's merged list (`?department=`) and the mailbox's trash (`?view=trash`).
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient } from '../api/client';
@@ -14,18 +15,21 @@ import { useI18n } from '../i18n/i18n';
 import { describeError } from '../lib/errors';
 import { usePolling } from '../lib/polling';
 import { saveDraft, type Draft } from '../lib/drafts';
-import { mailboxPath, navigate } from '../lib/router';
+import { mailboxPath, navigate, onLinkClick } from '../lib/router';
 import { BULK_MAX, runBulk, type BulkAction, type BulkOutcome } from '../lib/bulk';
 import { BulkBar, type BulkControls } from '../components/bulk-bar';
-import { FilterPanel, SearchBox } from '../components/list-filters';
+import { departmentsOf, FilterPanel, SearchBox } from '../components/list-filters';
+import { TrashList } from '../components/trash-list';
 import { StatsBanner } from '../components/stats-banner';
 import { FailedSends } from '../components/failed-sends';
-import { advancedFilterCount, listQueryString, type ListQuery } from '../lib/list-query';
+import { advancedFilterCount, EMPTY_QUERY, listQueryString, type ListQuery } from '../lib/list-query';
 import { useShortcuts } from '../lib/shortcuts';
 import { useConversations } from '../lib/use-conversations';
 import { ConversationView, type ReplyRequest } from './conversation-view';
 
 const STATUSES: ConversationStatus[] = ['unassigned', 'assigned', 'in_progress', 'todo', 'closed'];
+/** The status select's entry for the trash (a view of the mailbox rather than a status). */
+const TRASH_OPTION = 'view:trash';
 
 export interface InboxProps {
   api: ApiClient;
@@ -45,8 +49,13 @@ export function Inbox(props: InboxProps) {
   const i18n = useI18n();
   const { t, tp } = i18n;
   const { mailbox, conversationId: openId } = props;
-  const status = props.query.status && (STATUSES as string[]).includes(props.query.status) ? props.query.status : null;
-  const query: ListQuery = { ...props.query, status };
+  const trash = props.query.view === 'trash';
+  const status = !trash && props.query.status && (STATUSES as string[]).includes(props.query.status) ? props.query.status : null;
+  // The trash is the mailbox's own list: the other filters do not apply there.
+  const query: ListQuery = trash ? { ...EMPTY_QUERY, view: 'trash' } : { ...props.query, status };
+  const department = query.department;
+  const departments = departmentsOf(props.mailboxes);
+  const mailboxNames = Object.fromEntries(props.mailboxes.map((m) => [m.mailboxId, m.name]));
   const queryKey = listQueryString(query);
   const { state, loadMore, refresh, reload, patch } = useConversations(props.api, mailbox.mailboxId, query);
   const [selectedId, setSelectedId] = useState<string | null>(openId);
@@ -147,7 +156,9 @@ export function Inbox(props: InboxProps) {
   const showList = (next: ListQuery): void => navigate(mailboxPath(mailbox.mailboxId, { query: next }));
   const open = (id: string, byBrowsing: boolean): void => {
     openedByBrowsing.current = byBrowsing;
-    navigate(mailboxPath(mailbox.mailboxId, { conversationId: id, query }));
+    // A department's list holds other mailboxes' conversations: each opens in its own mailbox.
+    const home = department !== null ? state.items.find((c) => c.conversationId === id)?.mailboxId ?? mailbox.mailboxId : mailbox.mailboxId;
+    navigate(mailboxPath(home, { conversationId: id, query }));
   };
 
   const move = (delta: number): void => {
@@ -178,14 +189,15 @@ export function Inbox(props: InboxProps) {
     },
     Escape: back,
     u: back,
-    x: () => selectedId && toggle(selectedId, false),
+    x: () => !trash && selectedId && toggle(selectedId, false),
     '/': (event) => {
       event.preventDefault();
       document.getElementById('list-search')?.focus();
     },
-    e: () => act({ kind: 'archive' }),
-    t: () => (mailbox.role === 'admin' || mailbox.role === 'dispatcher') && act({ kind: 'assign', assignee: 'me' }),
+    e: () => !trash && act({ kind: 'archive' }),
+    t: () => !trash && (mailbox.role === 'admin' || mailbox.role === 'dispatcher') && act({ kind: 'assign', assignee: 'me' }),
     l: (event) => {
+      if (trash) return;
       if (checked.size === 0 && selectedId) toggle(selectedId, false);
       event.preventDefault();
       // The bar appears with the first ticked conversation: focus its label field once rendered.
@@ -225,33 +237,66 @@ export function Inbox(props: InboxProps) {
     <div class={`inbox${openId ? ' inbox--reading' : ''}`}>
       <section class="list-pane" aria-labelledby="list-heading">
         <div class="list-pane__head">
-          <h1 id="list-heading" class="list-pane__title">{mailbox.name}</h1>
+          {trash ? (
+            <>
+              <h1 id="list-heading" class="list-pane__title">{t('trash.heading', { mailbox: mailbox.name })}</h1>
+              <p class="list-pane__scope">
+                {t('trash.intro')}{' '}
+                <a href={mailboxPath(mailbox.mailboxId)} onClick={onLinkClick}>{t('trash.back', { mailbox: mailbox.name })}</a>
+              </p>
+            </>
+          ) : department !== null ? (
+            <>
+              <h1 id="list-heading" class="list-pane__title">{t('filters.departmentHeading', { department })}</h1>
+              <p class="list-pane__scope">
+                {t('filters.departmentScope')}{' '}
+                <a href={mailboxPath(mailbox.mailboxId, { query: { ...query, department: null } })} onClick={onLinkClick}>
+                  {t('filters.departmentBack', { mailbox: mailbox.name })}
+                </a>
+              </p>
+            </>
+          ) : (
+            <h1 id="list-heading" class="list-pane__title">{mailbox.name}</h1>
+          )}
           <FailedSends api={props.api} />
-          <StatsBanner api={props.api} mailboxId={mailbox.mailboxId} />
-          <SearchBox query={query} onChange={showList} />
+          {trash || department !== null ? null : <StatsBanner api={props.api} mailboxId={mailbox.mailboxId} />}
+          {trash ? null : <SearchBox query={query} onChange={showList} />}
           <div class="list-tools">
             <label class="field field--inline">
               <span>{t('inbox.status')}</span>
               <select
-                value={status ?? ''}
+                value={trash ? TRASH_OPTION : status ?? ''}
                 disabled={query.q !== null}
-                onChange={(event) => showList({ ...query, status: (event.currentTarget as HTMLSelectElement).value || null })}
+                onChange={(event) => {
+                  const value = (event.currentTarget as HTMLSelectElement).value;
+                  showList(value === TRASH_OPTION ? { ...EMPTY_QUERY, view: 'trash' } : { ...query, view: null, status: value || null });
+                }}
               >
                 <option value="">{t('inbox.allStatuses')}</option>
                 {STATUSES.map((s) => <option key={s} value={s}>{t(`status.${s}`)}</option>)}
+                <optgroup label={t('trash.views')}>
+                  <option value={TRASH_OPTION}>{t('trash.open')}</option>
+                </optgroup>
               </select>
             </label>
-            {query.q === null ? <FilterPanel api={props.api} mailboxId={mailbox.mailboxId} role={mailbox.role} query={query} onChange={showList} /> : null}
+            {query.q === null && !trash ? (
+              <FilterPanel api={props.api} mailboxId={mailbox.mailboxId} role={mailbox.role} query={query} onChange={showList} departments={departments} />
+            ) : null}
             <button type="button" class="button button--small" onClick={() => void refresh()} aria-keyshortcuts="r">
               {t('inbox.refresh')}
             </button>
-            {mayCompose ? (
+            {trash ? null : (
+              <a class="button button--small" href={mailboxPath(mailbox.mailboxId, { query: { view: 'trash' } })} onClick={onLinkClick}>
+                {t('trash.open')}
+              </a>
+            )}
+            {mayCompose && !trash ? (
               <button type="button" class="button button--small button--primary" onClick={() => setComposing({ kind: 'new', mailbox })} aria-keyshortcuts="c">
                 {t('composer.new')}
               </button>
             ) : null}
           </div>
-          {state.items.length > 0 ? (
+          {state.items.length > 0 && !trash ? (
             <label class="list-pane__select">
               <input
                 type="checkbox"
@@ -290,6 +335,17 @@ export function Inbox(props: InboxProps) {
           <ErrorNote title={t('inbox.loadFailed')} error={describeError(state.error, i18n, 'mailbox.notMember')} onRetry={() => void reload()} />
         ) : state.loading ? (
           <p class="muted list-pane__message" aria-busy="true">{t('app.loading')}</p>
+        ) : trash ? (
+          <TrashList
+            api={props.api}
+            mailboxId={mailbox.mailboxId}
+            role={mailbox.role}
+            items={state.items}
+            query={query}
+            openId={openId}
+            label={t('trash.listLabel', { mailbox: mailbox.name })}
+            onChanged={() => void refresh()}
+          />
         ) : state.items.length === 0 ? (
           <p class="muted list-pane__message">{empty}</p>
         ) : (
@@ -298,7 +354,8 @@ export function Inbox(props: InboxProps) {
             mailboxId={mailbox.mailboxId}
             query={query}
             me={props.me}
-            label={t('inbox.listLabel', { mailbox: mailbox.name })}
+            mailboxNames={department !== null ? mailboxNames : undefined}
+            label={department !== null ? t('filters.departmentListLabel', { department }) : t('inbox.listLabel', { mailbox: mailbox.name })}
             selectedId={selectedId}
             openId={openId}
             focusRequest={focusRequest}
