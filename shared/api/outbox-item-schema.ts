@@ -25,6 +25,10 @@ export const outboxItemSchema = z.object({
   systemKind: z.enum(['auto-ack', 'mention', 'assignment']).nullable(),
   failedListedAt: z.string().nullable().describe('When it entered the failed-sends list; null when it is not on it.'),
   failedRecipients: z.array(z.string()).describe('Recipients that bounced, complained or were rejected.'),
+  links: z.array(z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('case'), id: z.string().describe('The case id: GET /api/cases/{caseId}.'), reference: z.string().describe('C-<year>-<number>.') }),
+    z.object({ kind: z.literal('record'), type: z.string().describe('Business record type: ticket, project, offer, booking, or one an admin added.'), id: z.string() }),
+  ])).describe('The case and business records the message belonged to when it was composed (a snapshot: linking the conversation later does not change it).'),
   rawUrl: z.string(),
 });
 

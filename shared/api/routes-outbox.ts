@@ -39,7 +39,7 @@ function view(r: OutboxRecord, showBcc: boolean): OutboxItem {
     providerMessageId: r.providerMessageId, sentAt: r.sentAt, attachmentCount: r.attachmentCount,
     cancellable: r.status === 'queued' || r.status === 'retry_pending', retryable: r.status === 'failed' || r.status === 'connector_disabled',
     systemGenerated: r.systemGenerated, systemKind: r.systemKind, failedListedAt: r.failedListedAt, failedRecipients: r.failedRecipients,
-    rawUrl: `/api/messages/${r.messageKey}/raw`,
+    links: r.links, rawUrl: `/api/messages/${r.messageKey}/raw`,
   };
 }
 

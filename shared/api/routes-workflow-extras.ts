@@ -73,7 +73,7 @@ const presenceResponse = z.object({
 });
 
 const notificationSchema = z.object({
-  notificationId: z.string(), kind: z.enum(['mention', 'assigned']), conversationId: z.string(), mailboxId: z.string(),
+  notificationId: z.string(), kind: z.enum(['mention', 'assigned', 'delivered']).describe('delivered: a delivery receipt for a message you sent with requestDeliveryReceipt.'), conversationId: z.string(), mailboxId: z.string(),
   subject: z.string(), by: z.string().describe('Who mentioned or assigned.'), message: z.string().nullable(), noteId: z.string().nullable(),
   at: z.string(), readAt: z.string().nullable(),
 });

@@ -218,6 +218,14 @@ export const messageDeliveryData = outboxMessage.extend({
   })).describe('The recipients this observation concerns (To, Cc and Bcc addresses the report names).'),
 });
 
+/** A delivery receipt the author asked for (`requestDeliveryReceipt`): every recipient has a final state, at least one delivered. */
+export const outboxDeliveryReceiptData = outboxMessage.extend({
+  composedBy: z.string().describe('Email of the author, who gets the in-app notification.'),
+  delivered: z.array(z.string()).describe('Lower-cased To and Cc recipients the receiving servers accepted (Bcc recipients are never published).'),
+  notDelivered: z.array(z.string()).describe('To and Cc recipients that bounced, complained or were rejected (also on the failed-sends list).'),
+  completedAt: z.string().describe('When the last recipient reached its final state, as observed by the provider or the reporting server.'),
+});
+
 /** Fields every email-account event carries (never credentials, not even encrypted). */
 export const accountChangeData = z.object({
   accountId: z.string().describe('GET /api/accounts/{accountId}.'),
@@ -490,6 +498,12 @@ export const EVENTS = {
     version: '1',
     description: 'Delivery of a sent message is delayed for one or more recipients; the provider keeps trying.',
     data: messageDeliveryData,
+  },
+  outboxDeliveryReceipt: {
+    detailType: 'Outbox Delivery Receipt',
+    version: '1',
+    description: 'A sent message whose author asked for a delivery receipt reached a final state for every recipient, at least one delivered: the author has an in-app notification. One per message (same eventId if published again).',
+    data: outboxDeliveryReceiptData,
   },
   messageRetryRequested: {
     detailType: 'Message Retry Requested',

@@ -154,7 +154,18 @@ export interface MessageRecord {
   readReceipt?: { at: string; disposition: string } | null;
   /** Outbound messages only: the author asked to be told of delivery (answered from the provider's delivery events in `delivery`). */
   deliveryReceiptRequested?: boolean;
+  /** Outbound messages only: the case and business records the message was tied to when composed (a snapshot). */
+  links?: OutboxLink[];
 }
+
+/**
+ * A case or business record an outgoing message belongs to, copied onto the message when it is
+ * composed (shared/outbox/compose.ts) so the outbox views show it without reading the case or the
+ * conversation. It is a snapshot: linking the conversation later does not change queued mail.
+ */
+export type OutboxLink =
+  | { kind: 'case'; id: string; reference: string }
+  | { kind: 'record'; type: string; id: string };
 
 export interface MessageBody {
   text: string;

@@ -18,8 +18,9 @@
  * 5. Read the author's uploads (attachments and inline images, `uploads/<orgId>/<author>/`),
  *    within the size caps; a forward carries the original attachments.
  * 6. Build the raw MIME (mime.ts) and store it under `outbound/<messageKey>.eml`.
- * 7. Write the message item with its send state `queued` (stored once, like received mail), then
- *    place it in its conversation (a new one for a new message).
+ * 7. Write the message item with its send state `queued` (stored once, like received mail), with a
+ *    snapshot of the case and business records it belongs to ({@link outboxLinks}), then place it
+ *    in its conversation (a new one for a new message).
  * 8. Trigger the send after the undo window, or at the scheduled time: SQS DelaySeconds up to 15
  *    minutes, a one-time schedule beyond.
  * 9. Publish `Message Queued`.
@@ -29,14 +30,14 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Table } from '../adapters/dynamodb-table.js';
-import { encodeBody, type MailStore } from '../inbound/mail-store.js';
+import { conversationFromItem, encodeBody, type MailStore } from '../inbound/mail-store.js';
 import { htmlToText } from '../mail/html-text.js';
 import { REMOTE_SRC_ATTRIBUTE, sanitizeMailHtml } from '../mail/sanitize.js';
 import { makeSnippet } from '../mail/snippet.js';
 import { normalizeSubject } from '../mail/subject.js';
 import type { MailAddress, StoredAttachment } from '../mail/types.js';
-import { messageKeyFor, shortHash } from '../model/keys.js';
-import type { ConversationRecord, MailboxRole, MessageRecord } from '../model/types.js';
+import { keys, messageKeyFor, shortHash } from '../model/keys.js';
+import type { ConversationRecord, MailboxRole, MessageRecord, OutboxLink } from '../model/types.js';
 import type { UserWithRoles } from '../org/directory.js';
 import type { BlobStore, Clock, EventPublisher } from '../ports/index.js';
 import { OUTBOUND_PREFIX } from './env.js';
@@ -49,7 +50,7 @@ import { loadMailboxWithSettings } from './settings.js';
 import { suppressedAmong, suppressionWarnings } from './delivery-suppression.js';
 import { loadMergeConversation, mergeValuesFor, type MergeContextSource } from '../compose/merge-context.js';
 import { repositoryMergeSource } from '../compose/merge-context-repositories.js';
-import { CaseRepository } from '../cases/case-repository.js';
+import { CaseRepository, type CaseRecord, type RecordLink } from '../cases/case-repository.js';
 import { findMergeTokens, renderMergeFields, tokenOf, type MergeValues } from '../compose/merge-fields.js';
 import { SignatureRuleError, SignatureStore, type Signature } from '../compose/signatures.js';
 import {
@@ -165,6 +166,7 @@ export async function composeMessage(request: ComposeRequest, deps: ComposeDeps)
 
   // 1-2. Authorise and load what the message depends on.
   let conversation: ConversationRecord | null = null;
+  let conversationLinks: ConversationLinkAttributes = { caseId: null, recordLinks: [] };
   let parent: MessageRecord | null = null;
   let mailboxId: string;
   if (target.kind === 'new') {
@@ -173,7 +175,10 @@ export async function composeMessage(request: ComposeRequest, deps: ComposeDeps)
     if (!role) throw new ComposeRefusedError('not-found', 'This mailbox does not exist or you cannot see it.');
     if (!SENDING_ROLES.includes(role)) throw new ComposeRefusedError('forbidden', 'Only admins and dispatchers of the mailbox may start a conversation; agents reply in conversations assigned to them.');
   } else {
-    conversation = await deps.mail.getConversation(target.conversationId);
+    // One read gives the conversation and its links (case, business records) for the snapshot.
+    const item = await deps.table.get(keys.conversation(target.conversationId));
+    conversation = item ? conversationFromItem(item) : null;
+    if (item) conversationLinks = linkAttributesOf(item);
     const role = conversation ? roleIn(caller, conversation.mailboxId) : null;
     if (!conversation || !role || (role === 'agent' && conversation.assignee !== caller.email)) {
       throw new ComposeRefusedError('not-found', 'This conversation does not exist or you cannot see it.');
@@ -209,10 +214,12 @@ export async function composeMessage(request: ComposeRequest, deps: ComposeDeps)
   });
   // The default reply subject is the customer's words: it is never read for merge fields.
   const subject = request.subject !== undefined ? filled.subject : parent && target.kind !== 'new' ? replySubject(target.kind, parent.subject) : '';
+  const cases = caseReader(deps.table, mailbox.orgId);
   const uploads = [
     ...await loadUploads(request.attachments ?? [], caller, mailbox.orgId, deps.blobs),
-    ...await loadCaseDocuments(request.caseDocuments ?? [], mailbox.orgId, deps),
+    ...await loadCaseDocuments(request.caseDocuments ?? [], mailbox.orgId, deps, cases),
   ];
+  const links = await outboxLinks(conversationLinks, request.caseDocuments ?? [], cases);
   if (uploads.reduce((sum, u) => sum + u.content.length, 0) > MAX_MESSAGE_ATTACHMENT_BYTES) {
     throw new ComposeRefusedError('invalid', `Attachments of one message are at most ${MAX_MESSAGE_ATTACHMENT_BYTES} bytes together.`, 'body.attachments');
   }
@@ -285,6 +292,7 @@ export async function composeMessage(request: ComposeRequest, deps: ComposeDeps)
     placements: [{ mailboxId, conversationId, threading: parent ? { kind: 'in-reply-to', messageId: parent.messageId } : { kind: 'new' } }],
     bodyKey: null, sendStatus: 'queued',
     ...(request.requestDeliveryReceipt ? { deliveryReceiptRequested: true } : {}),
+    ...(links.length > 0 ? { links } : {}),
   };
   const created = await deps.outbox.createMessage(message, encodeBody({ text, html }), {
     mailboxId, conversationId, maxAttempts: deps.defaults.maxAttempts, composedBy: caller.email, createdAt: at,
@@ -473,12 +481,11 @@ export interface CaseDocumentRef {
  * shared/cases/case-service.ts): a document of another organisation's case reads as missing
  * (`body.caseDocuments[i]`). They count towards the same size cap as uploads.
  */
-async function loadCaseDocuments(refs: { caseId: string; documentId: string }[], orgId: string, deps: ComposeDeps): Promise<LoadedUpload[]> {
+async function loadCaseDocuments(refs: { caseId: string; documentId: string }[], orgId: string, deps: ComposeDeps, cases: CaseReader): Promise<LoadedUpload[]> {
   if (refs.length === 0) return [];
-  const lookup = deps.caseDocument ?? (async (org: string, caseId: string, documentId: string) => {
-    const cases = new CaseRepository(deps.table);
-    if (!(await cases.get(org, caseId))) return null;
-    return cases.getDocument(caseId, documentId);
+  const lookup = deps.caseDocument ?? (async (_org: string, caseId: string, documentId: string) => {
+    if (!(await cases.get(caseId))) return null;
+    return new CaseRepository(deps.table).getDocument(caseId, documentId);
   });
   const out: LoadedUpload[] = [];
   let total = 0;
@@ -495,6 +502,62 @@ async function loadCaseDocuments(refs: { caseId: string; documentId: string }[],
       filename: document.filename, contentType: document.contentType, content, contentId: null, disposition: 'attachment',
       storageKey: document.storageKey, sha256: createHash('sha256').update(content).digest('hex'),
     });
+  }
+  return out;
+}
+
+/** The link attributes of a conversation item (written by shared/cases/conversation-links.ts). */
+export interface ConversationLinkAttributes {
+  caseId: string | null;
+  recordLinks: RecordLink[];
+}
+
+function linkAttributesOf(item: Record<string, unknown>): ConversationLinkAttributes {
+  const recordLinks = Array.isArray(item.recordLinks)
+    ? (item.recordLinks as { type?: unknown; id?: unknown }[]).filter((l) => typeof l?.type === 'string' && typeof l.id === 'string').map((l) => ({ type: String(l.type), id: String(l.id) }))
+    : [];
+  return { caseId: typeof item.caseId === 'string' ? item.caseId : null, recordLinks };
+}
+
+/** The organisation's cases, each read at most once per compose (documents and links share the read). */
+interface CaseReader {
+  get(caseId: string): Promise<CaseRecord | null>;
+}
+
+function caseReader(table: Table, orgId: string): CaseReader {
+  const read = new Map<string, Promise<CaseRecord | null>>();
+  const repository = new CaseRepository(table);
+  return {
+    get(caseId) {
+      let found = read.get(caseId);
+      if (!found) { found = repository.get(orgId, caseId); read.set(caseId, found); }
+      return found;
+    },
+  };
+}
+
+/**
+ * What the outbox shows in its "linked to" column, decided once when the message is composed:
+ * the conversation's case, then the cases whose documents the message carries (how a message
+ * started from a case says so: the compose API has no other case field), each once with its
+ * reference, then the conversation's business records (ticket, project, offer, booking...).
+ *
+ * It is a snapshot, stored on the message: the views read the message items they list anyway, so
+ * showing it costs no read of cases or conversations. A conversation linked (or unlinked) after
+ * the message was queued leaves the message as it was composed, the way its recipients and
+ * subject stay; the conversation itself shows its current links. A case that no longer exists in
+ * the organisation is left out.
+ */
+export async function outboxLinks(conversation: ConversationLinkAttributes, caseDocuments: { caseId: string }[], cases: CaseReader): Promise<OutboxLink[]> {
+  const caseIds = [...new Set([...(conversation.caseId !== null ? [conversation.caseId] : []), ...caseDocuments.map((d) => d.caseId)])];
+  const found = await Promise.all(caseIds.map((id) => cases.get(id)));
+  const out: OutboxLink[] = found.flatMap((c) => (c ? [{ kind: 'case' as const, id: c.caseId, reference: c.reference }] : []));
+  const seen = new Set<string>();
+  for (const link of conversation.recordLinks) {
+    const key = `${link.type}\u0000${link.id}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ kind: 'record', type: link.type, id: link.id });
   }
   return out;
 }

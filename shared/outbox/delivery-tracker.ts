@@ -16,6 +16,9 @@
  * 6. Publish one event per status the update set (`Message Delivered`, `Message Bounced`,
  *    `Message Complained`, `Message Delayed`), ids derived from the observation, so a retry
  *    after a crash republishes under the same id.
+ * 7. The author asked for a delivery receipt and every recipient now has a final state, at least
+ *    one delivered: one in-app notification for the author and `Outbox Delivery Receipt`
+ *    ({@link deliveryReceipt}).
  *
  * A DSN received as mail takes the same path from step 2, keyed by `messageKeyFor(originalMessageId)`.
  */
@@ -25,11 +28,12 @@ import type { DeliveryReport, ReadReport } from '../mail/types.js';
 import { keys, messageKeyFor, shortHash } from '../model/keys.js';
 import type { RecipientDeliveryStatus } from '../model/types.js';
 import type { Clock, DomainEvent, EventPublisher } from '../ports/index.js';
-import { DELIVERY_FAILED_FLAG, FAILED_DELIVERY_STATUSES, mergeDelivery, updateFromDsn, type DeliveryMap, type DeliveryUpdate } from './delivery.js';
+import { DELIVERY_FAILED_FLAG, FAILED_DELIVERY_STATUSES, isFinalDelivery, mergeDelivery, updateFromDsn, type DeliveryMap, type DeliveryUpdate } from './delivery.js';
 import type { SesEvent } from './delivery-ses-event.js';
 import { updateFromSesEvent } from './delivery-ses-event.js';
 import { recordSuppressions } from './delivery-suppression.js';
-import { OutboxStore, outboxFromItem } from './outbox-store.js';
+import { OutboxStore, outboxFromItem, SYSTEM_AUTHOR, type OutboxRecord } from './outbox-store.js';
+import { NotificationStore } from '../workflow/notifications.js';
 import { isOutboxStatus } from './status.js';
 
 export interface DeliveryDeps {
@@ -144,8 +148,89 @@ export async function applyDeliveryUpdate(messageKey: string, update: DeliveryUp
       source: update.source, recipients,
     }, now));
   }
+
+  // 7. Only an update whose facts are the stored ones may complete the receipt (an older one changed nothing).
+  if (item.deliveryReceiptRequested === true && merged.applied.length > 0) {
+    const receipt = await deliveryReceipt(record, item, merged.next, deps);
+    if (receipt) published.push(receipt);
+  }
   if (published.length > 0) await deps.events.publish(published);
   return { kind: 'applied', messageKey, changed: merged.changed, published: published.map((e) => e.detailType) };
+}
+
+/** What the author is told, stored once on the message (`deliveryReceiptNotice`): the first complete state wins. */
+interface ReceiptNotice {
+  delivered: string[];
+  notDelivered: string[];
+  /** When the last recipient reached its final state (the latest observation time). */
+  completedAt: string;
+}
+
+/**
+ * The delivery receipt of one message, once every recipient (To, Cc and Bcc) has a final state
+ * and at least one was delivered; null before that, or when nobody was reached (the failed-sends
+ * list already tells the author).
+ *
+ * One notification per message rather than one per recipient: a receipt answers "did my message
+ * arrive?", as a DSN receipt does; a message to ten people would otherwise fill the list with ten
+ * near-identical lines, and each recipient's own state is on the message for whoever wants it.
+ * Recipients the provider never reports on (a delay that never ends) hold the receipt back.
+ *
+ * Idempotent under duplicate, concurrent and late events: the notice is claimed on the message
+ * item with a conditional write (a complaint arriving after the receipt does not rewrite it), the
+ * notification's id derives from the message key and the notice's time, so writing it again
+ * stores nothing new, and the event's id is fixed per message.
+ */
+async function deliveryReceipt(record: OutboxRecord, item: Item, delivery: DeliveryMap, deps: DeliveryDeps): Promise<DomainEvent | null> {
+  if (record.composedBy === SYSTEM_AUTHOR || record.composedBy === '') return null;
+  const recipients = [...new Set(record.envelope.to.map((a) => a.trim().toLowerCase()).filter((a) => a !== ''))];
+  const states = recipients.map((address) => ({ address, state: delivery[address] }));
+  if (states.length === 0 || states.some((s) => !s.state || !isFinalDelivery(s.state.status))) return null;
+  const delivered = states.filter((s) => s.state!.status === 'delivered').map((s) => s.address);
+  if (delivered.length === 0) return null;
+  const notice = await claimReceiptNotice(deps.table, record.messageKey, item, {
+    delivered, notDelivered: states.filter((s) => s.state!.status !== 'delivered').map((s) => s.address),
+    completedAt: states.map((s) => s.state!.at).reduce((a, b) => (a > b ? a : b)),
+  });
+  await new NotificationStore(deps.table).add(record.composedBy, `delivery-receipt:${record.messageKey}`, {
+    kind: 'delivered', conversationId: record.conversationId, mailboxId: record.mailboxId, subject: record.subject,
+    by: '', message: notice.delivered.join(', '), noteId: null, at: notice.completedAt,
+  });
+  const published = new Set([...record.to, ...record.cc].map((a) => a.address.trim().toLowerCase()));
+  return buildEvent('outboxDeliveryReceipt', `outbox-delivery-receipt:${record.messageKey}`, {
+    messageKey: record.messageKey, messageId: record.messageId, orgId: record.orgId, mailboxId: record.mailboxId, conversationId: record.conversationId,
+    subject: record.subject, to: [...record.to, ...record.cc].map((a) => a.address), status: record.status, attempt: record.attempt,
+    composedBy: record.composedBy, completedAt: notice.completedAt,
+    // Bcc recipients are never published; the author's notification names them.
+    delivered: notice.delivered.filter((a) => published.has(a)), notDelivered: notice.notDelivered.filter((a) => published.has(a)),
+  }, deps.clock.now());
+}
+
+function noticeOf(value: unknown): ReceiptNotice | null {
+  if (!value || typeof value !== 'object') return null;
+  const v = value as Partial<ReceiptNotice>;
+  return Array.isArray(v.delivered) && Array.isArray(v.notDelivered) && typeof v.completedAt === 'string'
+    ? { delivered: v.delivered.map(String), notDelivered: v.notDelivered.map(String), completedAt: v.completedAt }
+    : null;
+}
+
+/** The stored notice, or this one written if there is none yet (conditional: of two racing events, one notice wins). */
+async function claimReceiptNotice(table: Table, messageKey: string, item: Item, proposed: ReceiptNotice): Promise<ReceiptNotice> {
+  const stored = noticeOf(item.deliveryReceiptNotice);
+  if (stored) return stored;
+  try {
+    await table.update({
+      Key: keys.message(messageKey),
+      UpdateExpression: 'SET deliveryReceiptNotice = :notice',
+      ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(deliveryReceiptNotice)',
+      ExpressionAttributeValues: { ':notice': proposed },
+    });
+    return proposed;
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error;
+    const current = error.item ?? await table.get(keys.message(messageKey), true);
+    return noticeOf(current?.deliveryReceiptNotice) ?? proposed;
+  }
 }
 
 type DeliveryEventName = Extract<EventName, 'messageDelivered' | 'messageBounced' | 'messageComplained' | 'messageDelayed'>;

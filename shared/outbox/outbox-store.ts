@@ -15,7 +15,7 @@
 import { ConditionFailedError, type Item, type Table } from '../adapters/dynamodb-table.js';
 import { conversationItem } from '../inbound/mail-store.js';
 import { indexKeys, keys } from '../model/keys.js';
-import type { ConversationRecord, MessageRecord, OutboxStatus } from '../model/types.js';
+import type { ConversationRecord, MessageRecord, OutboxLink, OutboxStatus } from '../model/types.js';
 import type { MailAddress } from '../mail/types.js';
 import type { Envelope } from './connector.js';
 import type { Importance } from './mime.js';
@@ -63,6 +63,8 @@ export interface OutboxRecord {
   failedListedAt: string | null;
   /** Recipients that bounced, complained or were rejected (from delivery events and DSNs). */
   failedRecipients: string[];
+  /** The case and business records the message belonged to when composed (compose.ts `outboxLinks`). */
+  links: OutboxLink[];
 }
 
 /** Kinds of system-generated mail. */
@@ -136,6 +138,7 @@ export function outboxFromItem(item: Item): OutboxRecord {
     scheduleName: str(item.scheduleName),
     systemGenerated: item.systemGenerated === true, systemKind: (str(item.systemKind) as SystemMailKind | null),
     failedListedAt: str(item.failedListedAt), failedRecipients: failedRecipientsOf(item.delivery),
+    links: Array.isArray(item.links) ? (item.links as OutboxLink[]) : [],
   };
 }
 

@@ -8,10 +8,13 @@ import { OUTBOX_STATUSES } from './status.js';
 
 export const OUTBOX_VIEW_SCOPES = ['mine', 'team', 'system', 'all'] as const;
 
-/** Columns of the outbox list; `to` and `subject` are always shown. */
+/**
+ * Columns of the outbox list; `to` and `subject` are always shown. `links`: the case and business
+ * records the message was composed in (a snapshot taken at compose time).
+ */
 export const OUTBOX_COLUMNS = [
   'to', 'subject', 'status', 'mailbox', 'composedBy', 'connector', 'importance', 'systemGenerated', 'createdAt',
-  'lastAttemptAt', 'lastError', 'firstFailureAt', 'nextAttemptAt', 'attempts', 'attachments', 'conversation',
+  'lastAttemptAt', 'lastError', 'firstFailureAt', 'nextAttemptAt', 'attempts', 'attachments', 'conversation', 'links',
 ] as const;
 export const ALWAYS_SHOWN_COLUMNS = ['to', 'subject'] as const;
 export const DEFAULT_OUTBOX_COLUMNS: readonly (typeof OUTBOX_COLUMNS)[number][] = ['to', 'subject', 'status', 'mailbox', 'createdAt', 'lastError', 'attempts'];

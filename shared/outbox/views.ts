@@ -14,6 +14,11 @@
  * trusted down to the oldest position every partition has been read to (the horizon), so merging
  * never skips a message; the cursor is that position. A status filter is applied to the records
  * read, reading further (a few rounds at most) to fill the page.
+ *
+ * Every column comes from the message items read for the page, nothing else: the case and
+ * business records a message belongs to (`links`) are a snapshot written at compose time
+ * (compose.ts `outboxLinks`), so a page never reads cases or conversations. A conversation linked
+ * after its message was queued shows the link on the conversation, not on that message.
  */
 import type { UserWithRoles } from '../org/directory.js';
 import { indexKeys } from '../model/keys.js';

@@ -17,13 +17,14 @@ const PREFIX = 'NOTIF#';
 export interface Notification {
   /** `<epoch ms, 13 digits>-<hash of the event id>`: the sort key without its prefix, URL-safe. */
   notificationId: string;
-  kind: 'mention' | 'assigned';
+  /** `delivered`: a delivery receipt the author asked for (shared/outbox/delivery-tracker.ts writes it). */
+  kind: 'mention' | 'assigned' | 'delivered';
   conversationId: string;
   mailboxId: string;
   subject: string;
   /** Who mentioned or assigned. */
   by: string;
-  /** The assignment message, or the id of the note that mentions. */
+  /** The assignment message, or the id of the note that mentions; for `delivered`, the recipients reached, comma-separated. */
   message: string | null;
   noteId: string | null;
   at: string;
@@ -34,7 +35,7 @@ export type NewNotification = Omit<Notification, 'notificationId' | 'readAt'>;
 
 function fromItem(item: Item): Notification {
   return {
-    notificationId: String(item.SK).slice(PREFIX.length), kind: item.kind === 'mention' ? 'mention' : 'assigned',
+    notificationId: String(item.SK).slice(PREFIX.length), kind: item.kind === 'mention' || item.kind === 'delivered' ? item.kind : 'assigned',
     conversationId: String(item.conversationId), mailboxId: String(item.mailboxId), subject: String(item.subject ?? ''),
     by: String(item.by ?? ''), message: typeof item.message === 'string' ? item.message : null,
     noteId: typeof item.noteId === 'string' ? item.noteId : null, at: String(item.at),

@@ -1,7 +1,8 @@
 /**
  * The outbox screen's views in Chromium against the local stack: scope (mine, my team's…), this
  * mailbox or all of them, the columns each user chose (kept on the server, so a reload keeps
- * them), and cancelling several scheduled messages at once with a result per message.
+ * them), cancelling several scheduled messages at once with a result per message, and the
+ * "linked to" column for a reply written in a conversation linked to a case and a ticket.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,5 +70,49 @@ describe('outbox views', () => {
     expect(await status('Relance B')).toBe('cancelled');
     expect(await status('Relance C')).not.toBe('cancelled');
     await expect.poll(() => row('Relance A').innerText()).toContain('Annulé');
+  });
+});
+
+describe('the linked-to column', () => {
+  it('shows the case and the ticket of the conversation a reply was written in; the case opens its screen', async () => {
+    // Prepare: a conversation turned into a case and linked to a ticket, then a scheduled reply in it
+    const sendAt = new Date(Date.now() + 86_400_000).toISOString();
+    const opened = await alex.post<{ message: { conversationId: string } }>('/api/mailboxes/support/outbox', {
+      to: ['dupont@exemple.fr'], subject: 'Sinistre cuisine', text: 'Bonjour.', sendAt,
+    });
+    expect(opened.status).toBe(201);
+    const conversationId = opened.body.message.conversationId;
+    const converted = await alex.post<{ case: { caseId: string; reference: string } }>(`/api/conversations/${conversationId}/case`, {});
+    expect(converted.status).toBe(201);
+    expect((await alex.post(`/api/conversations/${conversationId}/records`, { type: 'ticket', id: 'T-1001' })).status).toBe(200);
+    const replied = await alex.post<{ message: { links: unknown[] } }>(`/api/conversations/${conversationId}/replies`, { kind: 'reply', text: 'Suite à votre appel.', sendAt });
+    expect(replied.status).toBe(201);
+    const { caseId, reference } = converted.body.case;
+
+    // Act
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Boîte d’envoi · Support' }).waitFor();
+    await page.locator('summary', { hasText: 'Colonnes' }).click();
+    await page.getByRole('checkbox', { name: 'Lié à' }).check();
+    await expect.poll(() => page.getByRole('columnheader', { name: 'Lié à' }).count()).toBe(1);
+    const reply = row('Re: Sinistre cuisine');
+    await expect.poll(() => reply.count()).toBe(1);
+
+    // Assess
+    expect(replied.body.message.links).toEqual([{ kind: 'case', id: caseId, reference }, { kind: 'record', type: 'ticket', id: 'T-1001' }]);
+    const text = await reply.innerText();
+    expect(text).toContain(reference);
+    expect(text).toContain('T-1001');
+    const caseLink = reply.getByRole('link', { name: `Dossier ${reference}` });
+    expect(await caseLink.getAttribute('href')).toBe(`/cases/${caseId}`);
+    expect(await reply.locator('.outbox-links__type').allTextContents()).toEqual(['Dossier', 'Ticket']);
+    // The message that opened the conversation was composed before the links: it shows none.
+    expect(await row('Sinistre cuisine').filter({ hasNotText: 'Re:' }).locator('.outbox-links').count()).toBe(0);
+    expect((await alex.get<{ view: { columns: string[] } }>('/api/me/outbox-view')).body.view.columns).toContain('links');
+    await page.locator('summary', { hasText: 'Colonnes' }).click();
+    await reply.locator('.outbox-links').scrollIntoViewIfNeeded();
+    await saveScreenshot(page, 'outbox-links');
+    await caseLink.click();
+    await page.waitForURL(`**/cases/${caseId}`);
   });
 });

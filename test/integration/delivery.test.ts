@@ -2,7 +2,8 @@
  * Delivery tracking end to end on the embedded local stack: a message composed through the API and
  * sent through SES (aws-ses-v2-local), then an SES bounce event injected on the local bus as SES
  * event publishing would deliver it (infra/local/ses-events.ts), and a DSN from another MTA
- * received over SMTP; the conversation detail shows each recipient's state.
+ * received over SMTP; the conversation detail shows each recipient's state. A message that asked
+ * for a delivery receipt tells its author in the app once every recipient is delivered.
  */
 import { readFileSync } from 'node:fs';
 import nodemailer from 'nodemailer';
@@ -26,9 +27,9 @@ afterAll(async () => {
 });
 
 /** Composes a message to two recipients and waits until SES accepted it. */
-async function sendOne(subject: string): Promise<OutboxView> {
+async function sendOne(subject: string, extra: Record<string, unknown> = {}): Promise<OutboxView> {
   const response = await alex.post<{ message: OutboxView }>('/api/mailboxes/support/outbox', {
-    to: [{ address: 'client@example.test', name: 'Client' }], cc: ['compta@example.test'], subject, text: 'Bonjour', undoSeconds: 0,
+    to: [{ address: 'client@example.test', name: 'Client' }], cc: ['compta@example.test'], subject, text: 'Bonjour', undoSeconds: 0, ...extra,
   });
   expect(response.status).toBe(201);
   return waitFor(async () => {
@@ -109,5 +110,31 @@ describe('delivery tracking on the local stack', () => {
     }, 10_000, 100);
     expect(after.message.recipients.find((r) => r.address === 'compta@example.test')!.diagnostic).toContain('550 5.1.1');
     expect(after.message.recipients.find((r) => r.address === 'client@example.test')!.status).toBe('pending');
+  });
+
+  it('tells the author once, in the app, when every recipient of a message asking for a delivery receipt is delivered', async () => {
+    // Prepare
+    const sent = await sendOne('Accusé de livraison', { requestDeliveryReceipt: true });
+    const mail = { timestamp: new Date().toISOString(), messageId: sent.providerMessageId!, destination: ['client@example.test', 'compta@example.test'] };
+    const delivered = (address: string, at: string) => ({ eventType: 'Delivery' as const, mail, delivery: { timestamp: at, recipients: [address], smtpResponse: '250 2.0.0 OK' } });
+    const receipts = async () => (await alex.get<{ items: { kind: string; conversationId: string; message: string | null; subject: string }[] }>('/api/me/notifications'))
+      .body.items.filter((n) => n.conversationId === sent.conversationId);
+
+    // Act
+    await stack.injectSesEvent(delivered('client@example.test', new Date().toISOString()));
+    await stack.drain();
+    const halfway = await receipts();
+    const last = delivered('compta@example.test', new Date().toISOString());
+    await stack.injectSesEvent(last);
+    await stack.injectSesEvent(last);
+    await stack.drain();
+
+    // Assess
+    expect(halfway).toEqual([]);
+    expect(await receipts()).toEqual([expect.objectContaining({ kind: 'delivered', subject: 'Accusé de livraison', message: 'client@example.test, compta@example.test' })]);
+    const published = stack.events().filter((e) => e['detail-type'] === 'Outbox Delivery Receipt' && (e.detail as { data?: { messageKey?: string } }).data?.messageKey === sent.messageKey);
+    expect(published.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(published.map((e) => (e.detail as { metadata: { eventId: string } }).metadata.eventId)).size).toBe(1);
+    expect((published[0]!.detail as { data: unknown }).data).toMatchObject({ composedBy: 'alex@acme.test', delivered: ['client@example.test', 'compta@example.test'], notDelivered: [] });
   });
 });

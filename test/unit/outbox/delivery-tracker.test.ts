@@ -11,7 +11,8 @@ import { receiveMessage, type InboundDeps } from '../../../shared/inbound/receiv
 import { keys } from '../../../shared/model/keys.js';
 import { Directory, type UserWithRoles } from '../../../shared/org/directory.js';
 import { demoSeed, modelFromSeed } from '../../../shared/org/seed.js';
-import { composeMessage, type ComposeDeps } from '../../../shared/outbox/compose.js';
+import { composeMessage, type ComposeDeps, type ComposeRequest } from '../../../shared/outbox/compose.js';
+import { NotificationStore } from '../../../shared/workflow/notifications.js';
 import type { MailConnector } from '../../../shared/outbox/connector.js';
 import { DeliveryReportTracker, DeliveryTargetPendingError, type DeliveryDeps } from '../../../shared/outbox/delivery-tracker.js';
 import { OutboxStore, type OutboxRecord } from '../../../shared/outbox/outbox-store.js';
@@ -67,14 +68,14 @@ function composeDeps(): ComposeDeps {
 }
 
 /** Composes and sends one message to two recipients; returns it as sent. */
-async function sentMessage(): Promise<{ record: OutboxRecord; providerMessageId: string }> {
+async function sentMessage(extra: Partial<ComposeRequest> = {}): Promise<{ record: OutboxRecord; providerMessageId: string }> {
   n += 1;
   const compose = composeDeps();
   const outbox = compose.outbox;
   const { record } = await composeMessage({
     caller: alex, target: { kind: 'new', mailboxId: 'support' },
     to: [{ address: `client${n}@example.test`, name: '' }], cc: [{ address: `other${n}@example.test`, name: '' }],
-    subject: `Devis ${n}`, text: 'Bonjour', importance: 'normal', requestReadReceipt: true,
+    subject: `Devis ${n}`, text: 'Bonjour', importance: 'normal', requestReadReceipt: true, ...extra,
   }, compose);
   const providerMessageId = `ses-${n}-${Date.now()}`;
   const connector: MailConnector = { kind: 'ses', send: async () => ({ providerMessageId }) };
@@ -230,3 +231,105 @@ describe('reports received as mail', () => {
     expect(db.meter.requests).toBe(2);
   });
 });
+
+describe('delivery receipts for the author', () => {
+  /** Alex's in-app notifications about one conversation. */
+  async function receiptsOf(record: OutboxRecord) {
+    const { items } = await new NotificationStore(db.table).list('alex@acme.test', 100);
+    return items.filter((i) => i.conversationId === record.conversationId);
+  }
+
+  const receiptEvents = () => events.published.filter((e) => e.detailType === 'Outbox Delivery Receipt');
+
+  it('tells the author once every recipient is delivered, once per message, even when events come twice', async () => {
+    // Prepare
+    const { record, providerMessageId } = await sentMessage({ requestDeliveryReceipt: true });
+    const client = `client${n}@example.test`;
+    const other = `other${n}@example.test`;
+    const second = sesEvent('Delivery', providerMessageId, other, '2026-11-20T09:02:30.000Z');
+
+    // Act
+    await handleDeliveryEvent(sesEvent('Delivery', providerMessageId, client, '2026-11-20T09:02:00.000Z'), delivery);
+    const halfway = await receiptsOf(record);
+    const completed = await handleDeliveryEvent(second, delivery);
+    await handleDeliveryEvent(second, delivery);
+    await handleDeliveryEvent(sesEvent('Delivery', providerMessageId, client, '2026-11-20T09:02:00.000Z'), delivery);
+
+    // Assess
+    expect(halfway).toEqual([]);
+    expect(completed).toMatchObject({ published: ['Message Delivered', 'Outbox Delivery Receipt'] });
+    const receipts = await receiptsOf(record);
+    expect(receipts).toEqual([{
+      notificationId: expect.any(String), kind: 'delivered', conversationId: record.conversationId, mailboxId: 'support', subject: record.subject,
+      by: '', message: `${client}, ${other}`, noteId: null, at: '2026-11-20T09:02:30.000Z', readAt: null,
+    }]);
+    expect((await messageItem(record.messageKey)).deliveryReceiptNotice).toEqual({ delivered: [client, other], notDelivered: [], completedAt: '2026-11-20T09:02:30.000Z' });
+    // Published again under the same id: consumers deduplicate on eventId.
+    expect(new Set(receiptEvents().map((e) => e.detail.metadata.eventId))).toEqual(new Set([`outbox-delivery-receipt:${record.messageKey}`]));
+    expect(receiptEvents()[0]!.detail.data).toMatchObject({ composedBy: 'alex@acme.test', delivered: [client, other], notDelivered: [], completedAt: '2026-11-20T09:02:30.000Z' });
+  });
+
+  it('a complaint after the receipt changes neither the notification nor the notice', async () => {
+    const { record, providerMessageId } = await sentMessage({ requestDeliveryReceipt: true, cc: [] });
+    const client = `client${n}@example.test`;
+    await handleDeliveryEvent(sesEvent('Delivery', providerMessageId, client, '2026-11-20T09:02:00.000Z'), delivery);
+    await applyComplaint(record.messageKey, client, '2026-11-20T10:00:00.000Z');
+    const receipts = await receiptsOf(record);
+    expect(receipts).toHaveLength(1);
+    expect(receipts[0]).toMatchObject({ message: client, at: '2026-11-20T09:02:00.000Z' });
+    expect((await messageItem(record.messageKey)).deliveryReceiptNotice).toMatchObject({ delivered: [client], completedAt: '2026-11-20T09:02:00.000Z' });
+  });
+
+  it('two deliveries completing the message at once write one notification', async () => {
+    const { record, providerMessageId } = await sentMessage({ requestDeliveryReceipt: true });
+    await Promise.all([
+      handleDeliveryEvent(sesEvent('Delivery', providerMessageId, `client${n}@example.test`, '2026-11-20T09:02:00.000Z'), delivery),
+      handleDeliveryEvent(sesEvent('Delivery', providerMessageId, `other${n}@example.test`, '2026-11-20T09:02:00.000Z'), delivery),
+    ]);
+    expect(await receiptsOf(record)).toHaveLength(1);
+  });
+
+  it('names only the recipients reached when another bounced; nobody reached, no receipt', async () => {
+    // Prepare
+    const mixed = await sentMessage({ requestDeliveryReceipt: true });
+    const reached = `client${n}@example.test`;
+    const bounced = `other${n}@example.test`;
+    await handleDeliveryEvent(sesEvent('Bounce', mixed.providerMessageId, bounced, '2026-11-20T09:01:00.000Z'), delivery);
+    await handleDeliveryEvent(sesEvent('Delivery', mixed.providerMessageId, reached, '2026-11-20T09:02:00.000Z'), delivery);
+    const mixedEvents = receiptEvents();
+    const lost = await sentMessage({ requestDeliveryReceipt: true, cc: [] });
+    await handleDeliveryEvent(sesEvent('Bounce', lost.providerMessageId, `client${n}@example.test`, '2026-11-20T09:01:00.000Z'), delivery);
+
+    // Assess
+    expect((await receiptsOf(mixed.record)).map((r) => r.message)).toEqual([reached]);
+    expect(mixedEvents.map((e) => e.detail.data)).toEqual([expect.objectContaining({ messageKey: mixed.record.messageKey, delivered: [reached], notDelivered: [bounced] })]);
+    expect(await receiptsOf(lost.record)).toEqual([]);
+    expect(receiptEvents()).toEqual([]);
+  });
+
+  it('waits for Bcc recipients too, names them to the author and never publishes them', async () => {
+    const hidden = 'hidden-copy@example.test';
+    const { record, providerMessageId } = await sentMessage({ requestDeliveryReceipt: true, cc: [], bcc: [{ address: hidden, name: '' }] });
+    const client = `client${n}@example.test`;
+    await handleDeliveryEvent(sesEvent('Delivery', providerMessageId, client, '2026-11-20T09:02:00.000Z'), delivery);
+    expect(await receiptsOf(record)).toEqual([]);
+    await handleDeliveryEvent(sesEvent('Delivery', providerMessageId, hidden, '2026-11-20T09:03:00.000Z'), delivery);
+    expect((await receiptsOf(record)).map((r) => r.message)).toEqual([`${client}, ${hidden}`]);
+    expect(receiptEvents()[0]!.detail.data).toMatchObject({ delivered: [client], notDelivered: [] });
+  });
+
+  it('without a request, delivery writes no notification and publishes no receipt', async () => {
+    const { record, providerMessageId } = await sentMessage();
+    await handleDeliveryEvent(sesEvent('Delivery', providerMessageId, `client${n}@example.test`, '2026-11-20T09:02:00.000Z'), delivery);
+    await handleDeliveryEvent(sesEvent('Delivery', providerMessageId, `other${n}@example.test`, '2026-11-20T09:02:00.000Z'), delivery);
+    expect(await receiptsOf(record)).toEqual([]);
+    expect(receiptEvents()).toEqual([]);
+    expect((await messageItem(record.messageKey)).deliveryReceiptNotice).toBeUndefined();
+  });
+});
+
+/** A complaint (feedback loop) about an already delivered recipient, as a DSN-like update. */
+async function applyComplaint(messageKey: string, address: string, at: string) {
+  const { applyDeliveryUpdate } = await import('../../../shared/outbox/delivery-tracker.js');
+  return applyDeliveryUpdate(messageKey, { source: 'ses', observationId: `complaint-${at}`, at, recipients: [{ address, status: 'complained', diagnostic: 'abuse' }] }, delivery);
+}

@@ -213,8 +213,15 @@ export interface OutboxItem {
   failedRecipients: string[];
   /** Still queued or waiting for a retry: cancel can stop it. */
   cancellable: boolean;
+  /** The case and business records the message belonged to when composed (a snapshot). */
+  links: OutboxLink[];
   rawUrl: string;
 }
+
+/** A case (`/cases/<id>`) or a business record (ticket, project, offer, booking…) an outgoing message belongs to. */
+export type OutboxLink =
+  | { kind: 'case'; id: string; reference: string }
+  | { kind: 'record'; type: string; id: string };
 
 export type Importance = 'high' | 'normal' | 'low';
 

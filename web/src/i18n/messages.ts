@@ -836,6 +836,13 @@ export const en = {
 
   'lang.en': 'English',
   'lang.fr': 'Français',
+  'outbox.column.links': 'Linked to',
+  'outboxLinks.none': 'Not linked to a case or a record',
+  'outboxLinks.type.case': 'Case',
+  'outboxLinks.type.ticket': 'Ticket',
+  'outboxLinks.type.project': 'Project',
+  'outboxLinks.type.offer': 'Offer',
+  'outboxLinks.type.booking': 'Booking',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -1673,4 +1680,11 @@ export const fr: Messages = {
 
   'lang.en': 'English',
   'lang.fr': 'Français',
+  'outbox.column.links': 'Lié à',
+  'outboxLinks.none': 'Lié à aucun dossier ni fiche',
+  'outboxLinks.type.case': 'Dossier',
+  'outboxLinks.type.ticket': 'Ticket',
+  'outboxLinks.type.project': 'Projet',
+  'outboxLinks.type.offer': 'Offre',
+  'outboxLinks.type.booking': 'Réservation',
 };

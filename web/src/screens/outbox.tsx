@@ -10,6 +10,7 @@ import type { I18n } from '../i18n/i18n';
 import type { MailAddress, Mailbox, OutboxItem, OutboxPage } from '../api/types';
 import { ErrorNote } from '../components/error-note';
 import { OutboxStatusBadge } from '../components/outbox-badge';
+import { OutboxLinks } from '../components/outbox-links';
 import { useI18n } from '../i18n/i18n';
 import { describeError } from '../lib/errors';
 import { usePolling } from '../lib/polling';
@@ -20,7 +21,7 @@ const RETRYABLE = new Set(['failed', 'connector_disabled']);
 const SCOPES = ['mine', 'team', 'system', 'all'] as const;
 type Scope = (typeof SCOPES)[number];
 /** Columns the user may show or hide; `to` and `subject` always show. */
-const COLUMNS = ['status', 'mailbox', 'composedBy', 'connector', 'importance', 'systemGenerated', 'createdAt', 'lastAttemptAt', 'lastError', 'firstFailureAt', 'nextAttemptAt', 'attempts', 'attachments', 'conversation'] as const;
+const COLUMNS = ['status', 'mailbox', 'composedBy', 'connector', 'importance', 'systemGenerated', 'createdAt', 'lastAttemptAt', 'lastError', 'firstFailureAt', 'nextAttemptAt', 'attempts', 'attachments', 'conversation', 'links'] as const;
 type Column = (typeof COLUMNS)[number];
 
 interface OutboxView {
@@ -203,6 +204,7 @@ export function OutboxScreen(props: OutboxScreenProps) {
       case 'attempts': return <td key={column}>{t('outbox.attempts', { attempts: item.attempts, max: item.maxAttempts })}</td>;
       case 'attachments': return <td key={column}>{i18n.formatNumber(item.attachmentCount)}</td>;
       case 'conversation': return <td key={column}><a href={mailboxPath(item.mailboxId, { conversationId: item.conversationId })} onClick={onLinkClick}>{t('outbox.openConversation')}</a></td>;
+      case 'links': return <td key={column}><OutboxLinks links={item.links} i18n={i18n} /></td>;
     }
   };
 
@@ -377,6 +379,7 @@ export function OutboxScreen(props: OutboxScreenProps) {
             <dt>{t('composer.importance')}</dt><dd>{t(`composer.importance.${open.importance}`)}</dd>
             <dt>{t('composer.readReceipt')}</dt><dd>{open.readReceiptRequested ? t('outbox.yes') : t('outbox.no')}</dd>
             <dt>{t('outbox.connector')}</dt><dd>{open.connector}</dd>
+            <dt>{t('outbox.column.links')}</dt><dd><OutboxLinks links={open.links} i18n={i18n} /></dd>
             <dt>{t('outbox.messageId')}</dt><dd class="detail-list__code">{open.messageId}</dd>
             {open.providerMessageId ? <><dt>{t('outbox.providerId')}</dt><dd class="detail-list__code">{open.providerMessageId}</dd></> : null}
           </dl>
