@@ -143,6 +143,7 @@ export function App(props: { provider: AuthProvider }) {
             onLanguage={changeLanguage}
             onHelp={me ? () => setHelpOpen(true) : undefined}
             onSignOut={signOut}
+            api={me ? api : undefined}
             settings={me && (me.orgAdmin || me.mailboxes.some((m) => m.role === 'admin')) ? route.name === 'settings' : undefined}
           />
           {me === null ? (

@@ -250,3 +250,51 @@ export interface MessageSendState {
   recipients?: RecipientDelivery[];
   readReceipt?: { at: string; disposition: string } | null;
 }
+
+/** An internal note on a conversation (GET/POST /api/conversations/{id}/notes): never sent to the customer. */
+export interface ConversationNote {
+  noteId: string;
+  conversationId: string;
+  /** Email of the member who wrote it. */
+  author: string;
+  body: string;
+  /** Members notified (parsed from the body or given). */
+  mentions: string[];
+  createdAt: string;
+}
+
+export interface NotePage {
+  items: ConversationNote[];
+  nextCursor: string | null;
+}
+
+/** A member of a mailbox (GET /api/mailboxes/{id}/members), for pickers and mentions. */
+export interface MailboxMember {
+  email: string;
+  name: string;
+  role: MailboxRole;
+}
+
+/**
+ * One of the caller's in-app notifications (GET /api/me/notifications). `kind` is open: the app
+ * words the kinds it knows and shows any other in a plain generic sentence.
+ */
+export interface InAppNotification {
+  notificationId: string;
+  kind: 'mention' | 'assigned' | 'delivered' | (string & {});
+  conversationId: string;
+  mailboxId: string;
+  subject: string;
+  /** Who mentioned or assigned ('' when nobody did, e.g. a system event). */
+  by: string;
+  /** The assignment message, when there is one. */
+  message: string | null;
+  noteId: string | null;
+  at: string;
+  readAt: string | null;
+}
+
+export interface NotificationPage {
+  items: InAppNotification[];
+  nextCursor: string | null;
+}

@@ -1,17 +1,20 @@
 /**
- * The conversation's workflow actions: assign to me / unassign, status, mark unread, history.
+ * The conversation's workflow actions: assign to me / unassign, status, labels, snooze, follow-up
+ * reminder, archive, mark unread, history.
  * What is offered follows the API's rules (shared/workflow/rules.ts): dispatchers and admins
  * assign; an agent can only give their own conversation back; "assigned", "in progress" and
  * "to do" need an assignee. Every change sends the version shown (`If-Match`), so a change made
  * meanwhile by someone else is refused (409) rather than overwritten.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient } from '../api/client';
 import { ApiError } from '../api/client';
 import type { ChangeResult, ConversationStatus, ConversationSummary, MailboxRole } from '../api/types';
 import { useI18n } from '../i18n/i18n';
 import { describeError, type PlainError } from '../lib/errors';
 import { ErrorNote } from './error-note';
+import { LabelEditor } from './label-editor';
+import { SchedulePanel } from './snooze-menu';
 
 const WITH_ASSIGNEE: ConversationStatus[] = ['assigned', 'in_progress', 'todo', 'closed'];
 const WITHOUT_ASSIGNEE: ConversationStatus[] = ['unassigned', 'closed'];
@@ -23,7 +26,7 @@ export interface ConversationActionsProps {
   me: string;
   /** The conversation after a change (or as it now is, after a conflict). */
   onChanged: (summary: ConversationSummary) => void;
-  /** The caller can no longer see it (an agent gave it back). */
+  /** It left the caller's current list (an agent gave it back; archived; snoozed). */
   onGone: () => void;
   /** A conflict: the conversation must be loaded again. */
   onStale: () => void;
@@ -38,7 +41,13 @@ export function ConversationActions(props: ConversationActionsProps) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<PlainError | null>(null);
   const [status, setStatus] = useState('');
-  const [assigning, setAssigning] = useState(false);
+  /** The one panel open under the bar, if any. */
+  const [panel, setPanel] = useState<'assign' | 'labels' | 'snooze' | 'followUp' | null>(null);
+  const assigning = panel === 'assign';
+  const [labelSuggestions, setLabelSuggestions] = useState<string[] | null>(null);
+  /** Whether the last change changed anything (`changed` of the API's answer). */
+  const changed = useRef(true);
+  const toggles = useRef<Record<string, HTMLButtonElement | null>>({});
   const [members, setMembers] = useState<{ email: string; name: string }[] | null>(null);
   const [assignee, setAssignee] = useState('');
   const [note, setNote] = useState('');
@@ -55,7 +64,27 @@ export function ConversationActions(props: ConversationActionsProps) {
       },
     );
   }, [assigning]);
+  // The mailbox's defined labels, readable by its admins only (with its settings).
+  useEffect(() => {
+    if (panel !== 'labels' || labelSuggestions !== null) return;
+    if (role !== 'admin') {
+      setLabelSuggestions([]);
+      return;
+    }
+    props.api.get<{ labels: { name: string }[] }>(`/api/admin/mailboxes/${encodeURIComponent(conversation.mailboxId)}`).then(
+      (mailbox) => setLabelSuggestions(mailbox.labels.map((l) => l.name)),
+      () => setLabelSuggestions([]),
+    );
+  }, [panel]);
   const path = `/api/conversations/${encodeURIComponent(conversation.conversationId)}`;
+
+  const toggle = (which: NonNullable<typeof panel>) => () => setPanel(panel === which ? null : which);
+  /** Closes the panel and gives the focus back to the button that opened it. */
+  const close = (): void => {
+    const opener = panel === null ? null : toggles.current[panel];
+    setPanel(null);
+    opener?.focus();
+  };
 
   const run = async (request: () => Promise<ConversationSummary>, after?: (summary: ConversationSummary) => void): Promise<void> => {
     setBusy(true);
@@ -80,7 +109,11 @@ export function ConversationActions(props: ConversationActionsProps) {
   };
 
   const change = (action: string, body: Record<string, unknown>) => () =>
-    props.api.send<ChangeResult>('POST', `${path}/${action}`, body, { headers: { 'if-match': `"${conversation.version}"` } }).then((r) => r.conversation);
+    props.api.send<ChangeResult>('POST', `${path}/${action}`, body, { headers: { 'if-match': `"${conversation.version}"` } }).then((r) => {
+      changed.current = r.changed;
+      return r.conversation;
+    });
+  const say = (text: string): void => setStatus(text);
 
   const statuses = conversation.assignee === null ? WITHOUT_ASSIGNEE : WITH_ASSIGNEE;
   const canRelease = conversation.assignee !== null && (dispatcher || conversation.assignee === me);
@@ -94,7 +127,7 @@ export function ConversationActions(props: ConversationActionsProps) {
           </button>
         ) : null}
         {dispatcher ? (
-          <button type="button" class="button button--small" disabled={busy} aria-expanded={assigning} onClick={() => setAssigning(!assigning)}>
+          <button type="button" class="button button--small" disabled={busy} aria-expanded={assigning} ref={(b) => { toggles.current.assign = b; }} onClick={toggle('assign')}>
             {t('actions.assignTo')}
           </button>
         ) : null}
@@ -125,6 +158,26 @@ export function ConversationActions(props: ConversationActionsProps) {
             ))}
           </select>
         </label>
+        <button type="button" class="button button--small" aria-expanded={panel === 'labels'} ref={(b) => { toggles.current.labels = b; }} onClick={toggle('labels')}>
+          {t('labels.edit')}
+        </button>
+        <button type="button" class="button button--small" aria-expanded={panel === 'snooze'} ref={(b) => { toggles.current.snooze = b; }} onClick={toggle('snooze')}>
+          {t('snooze.snooze')}
+        </button>
+        <button type="button" class="button button--small" aria-expanded={panel === 'followUp'} ref={(b) => { toggles.current.followUp = b; }} onClick={toggle('followUp')}>
+          {t('snooze.followUp')}
+        </button>
+        <button
+          type="button"
+          class="button button--small"
+          disabled={busy}
+          onClick={() => void run(change(conversation.archived ? 'unarchive' : 'archive', {}), (summary) => {
+            if (summary.archived) props.onGone();
+            else say(t('archive.unarchived'));
+          })}
+        >
+          {conversation.archived ? t('archive.unarchive') : t('archive.archive')}
+        </button>
         {!conversation.unread ? (
           <button
             type="button"
@@ -149,7 +202,7 @@ export function ConversationActions(props: ConversationActionsProps) {
             if (assignee === '') return;
             const message = note.trim();
             void run(change('assign', { assignee, ...(message ? { message } : {}) }), () => {
-              setAssigning(false);
+              setPanel(null);
               setNote('');
             });
           }}
@@ -169,6 +222,47 @@ export function ConversationActions(props: ConversationActionsProps) {
           </label>
           <button type="submit" class="button button--small button--primary" disabled={busy || assignee === ''}>{t('actions.assign')}</button>
         </form>
+      ) : null}
+      {panel === 'labels' ? (
+        <LabelEditor
+          id={`labels-${conversation.conversationId}`}
+          labels={conversation.labels}
+          suggestions={labelSuggestions ?? []}
+          busy={busy}
+          onAdd={(label) => void run(change('labels', { add: [label] }), () => say(t('labels.added', { label })))}
+          onRemove={(label) => void run(change('labels', { remove: [label] }), () => say(t('labels.removed', { label })))}
+          onClose={close}
+        />
+      ) : null}
+      {panel === 'snooze' ? (
+        <SchedulePanel
+          id={`snooze-${conversation.conversationId}`}
+          title={t('snooze.title')}
+          customSubmit={t('snooze.customSubmit')}
+          clearLabel={t('snooze.wake')}
+          busy={busy}
+          onPick={(at) => void run(change('snooze', { until: at.toISOString() }), () => {
+            setPanel(null);
+            props.onGone();
+          })}
+          onClear={() => void run(change('snooze', { until: null }), () => say(changed.current ? t('snooze.wokeUp') : t('snooze.notSnoozed')))}
+          onClose={close}
+        />
+      ) : null}
+      {panel === 'followUp' ? (
+        <SchedulePanel
+          id={`follow-up-${conversation.conversationId}`}
+          title={t('snooze.followUpTitle')}
+          customSubmit={t('snooze.followUpCustomSubmit')}
+          clearLabel={t('snooze.followUpCancel')}
+          busy={busy}
+          onPick={(at) => void run(change('follow-up', { at: at.toISOString() }), () => {
+            close();
+            say(t('snooze.followUpSet', { at: i18n.formatFullDate(at.toISOString()) }));
+          })}
+          onClear={() => void run(change('follow-up', { at: null }), () => say(changed.current ? t('snooze.followUpCancelled') : t('snooze.noFollowUp')))}
+          onClose={close}
+        />
       ) : null}
       {error ? <ErrorNote title={t('actions.failed')} error={error} /> : null}
     </div>

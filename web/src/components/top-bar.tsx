@@ -1,6 +1,8 @@
-/** The banner: product name, language, shortcuts help, the signed-in user and sign-out. */
+/** The banner: product name, notifications, language, shortcuts help, the signed-in user and sign-out. */
+import type { ApiClient } from '../api/client';
 import { LANGUAGES, useI18n, type Language } from '../i18n/i18n';
 import { onLinkClick } from '../lib/router';
+import { NotificationBell } from './notifications';
 
 export function LanguageSelect(props: { onChange: (language: Language) => void }) {
   const { t, language } = useI18n();
@@ -23,6 +25,8 @@ export function TopBar(props: {
   onSignOut?: () => void;
   /** Shown to admins: whether the settings are the current page. */
   settings?: boolean;
+  /** Signed in: the notifications bell polls the API with it. */
+  api?: ApiClient;
 }) {
   const { t } = useI18n();
   return (
@@ -33,6 +37,7 @@ export function TopBar(props: {
         {t('app.name')}
       </span>
       <div class="topbar__tools">
+        {props.api ? <NotificationBell api={props.api} /> : null}
         <LanguageSelect onChange={props.onLanguage} />
         {props.onHelp ? (
           <button type="button" class="button button--ghost" onClick={props.onHelp} aria-keyshortcuts="?" title={t('app.shortcutsHint')}>

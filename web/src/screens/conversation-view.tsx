@@ -11,9 +11,11 @@ import { usePresence } from '../lib/presence';
 import { HistoryPanel } from '../components/history-panel';
 import { ErrorNote } from '../components/error-note';
 import { MessageView } from '../components/message-view';
+import { NoteItem, NotesSection, useMembers, useNotes } from '../components/notes-panel';
 import { useI18n } from '../i18n/i18n';
 import { describeError } from '../lib/errors';
 import { onLinkClick } from '../lib/router';
+import { interleaveNotes } from '../lib/timeline';
 
 export type ReplyRequest = ReplyKind;
 
@@ -123,6 +125,8 @@ export function ConversationView(props: ConversationViewProps) {
   const others = usePresence(props.api, props.conversationId, props.replying ? 'replying' : 'viewing');
   const seenVersion = useRef(props.version);
   const sendStates = useSendStates(props.api, detail?.messages);
+  const notes = useNotes(props.api, props.conversationId);
+  const { members, error: membersError } = useMembers(props.api, props.mailbox.mailboxId);
 
   useEffect(() => {
     if (props.reload > 0) setAttempt((n) => n + 1);
@@ -272,13 +276,18 @@ export function ConversationView(props: ConversationViewProps) {
         {conversation.flags.length > 0 ? <p class="conversation-head__flags"><FlagBadges flags={conversation.flags} /></p> : null}
       </header>
       {historyOpen ? <HistoryPanel api={props.api} conversationId={conversation.conversationId} version={conversation.version} /> : null}
-      <ol class="messages" aria-label={t('conversation.messagesHeading')}>
-        {messages.map((message, index) => (
-          <li key={message.messageKey}>
-            <MessageView api={props.api} message={message} index={index} sendState={{ ...sendStates[message.messageKey], ...pickSendState(message) }} />
+      <ol class="messages" aria-label={notes.notes !== null && notes.notes.length > 0 ? t('notes.timeline') : t('conversation.messagesHeading')}>
+        {interleaveNotes(messages, notes.notes ?? []).map((entry) => (entry.kind === 'note' ? (
+          <li key={`note-${entry.note.noteId}`} class="messages__note">
+            <NoteItem note={entry.note} members={members} me={props.me} />
           </li>
-        ))}
+        ) : (
+          <li key={entry.message.messageKey}>
+            <MessageView api={props.api} message={entry.message} index={entry.index} sendState={{ ...sendStates[entry.message.messageKey], ...pickSendState(entry.message) }} />
+          </li>
+        )))}
       </ol>
+      <NotesSection api={props.api} conversationId={conversation.conversationId} notes={notes} members={members} membersError={membersError} me={props.me} />
     </div>
   );
 }

@@ -1,0 +1,103 @@
+/**
+ * Choosing a time for a snooze or a follow-up reminder: three presets shown with the time they
+ * stand for (later today, tomorrow morning, next week), a date and time of one's own, and the way
+ * back (wake up now, cancel the reminder). A panel under the actions bar, not a floating menu:
+ * it stays in the tab order, Escape closes it and gives the focus back to its button.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { useI18n } from '../i18n/i18n';
+import type { MessageKey } from '../i18n/messages';
+import { checkScheduleInput, presetTime, SCHEDULE_PRESETS, toLocalInput } from '../lib/schedule-times';
+
+export interface SchedulePanelProps {
+  id: string;
+  /** What the times are for ("Snooze until", "Remind me"). */
+  title: string;
+  customSubmit: string;
+  clearLabel: string;
+  busy: boolean;
+  onPick: (at: Date) => void;
+  onClear: () => void;
+  onClose: () => void;
+}
+
+const REASONS: Record<'empty' | 'invalid' | 'past' | 'tooFar', MessageKey> = {
+  empty: 'snooze.errorEmpty', invalid: 'snooze.errorInvalid', past: 'snooze.errorPast', tooFar: 'snooze.errorTooFar',
+};
+
+export function SchedulePanel(props: SchedulePanelProps) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const now = new Date();
+  const [custom, setCustom] = useState('');
+  const [error, setError] = useState<MessageKey | null>(null);
+  const first = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    first.current?.focus();
+  }, []);
+
+  return (
+    <div
+      class="actions__panel schedule"
+      role="group"
+      aria-labelledby={`${props.id}-title`}
+      onKeyDown={(event) => {
+        if (event.key === 'Escape') {
+          event.preventDefault();
+          event.stopPropagation();
+          props.onClose();
+        }
+      }}
+    >
+      <p id={`${props.id}-title`} class="actions__panel-title">{props.title}</p>
+      <ul class="schedule__presets">
+        {SCHEDULE_PRESETS.map((preset, index) => {
+          const at = presetTime(preset, now);
+          return (
+            <li key={preset}>
+              <button type="button" class="button button--small" ref={index === 0 ? first : undefined} disabled={props.busy} onClick={() => props.onPick(at)}>
+                {t(`snooze.${preset}`)}
+                <span class="muted schedule__time">{i18n.formatFullDate(at.toISOString())}</span>
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+      <form
+        class="schedule__custom"
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          const checked = checkScheduleInput(custom);
+          if (!checked.ok) {
+            setError(REASONS[checked.reason]);
+            return;
+          }
+          setError(null);
+          props.onPick(checked.at);
+        }}
+      >
+        <label class="schedule__label" for={`${props.id}-custom`}>{t('snooze.custom')}</label>
+        <input
+          id={`${props.id}-custom`}
+          type="datetime-local"
+          min={toLocalInput(now)}
+          value={custom}
+          aria-invalid={error !== null}
+          aria-describedby={error !== null ? `${props.id}-custom-error` : undefined}
+          onInput={(event) => {
+            setCustom(event.currentTarget.value);
+            setError(null);
+          }}
+        />
+        <button type="submit" class="button button--small" disabled={props.busy}>{props.customSubmit}</button>
+        {error !== null ? <p id={`${props.id}-custom-error`} class="field-error schedule__error" role="alert">{t(error)}</p> : null}
+      </form>
+      <div class="schedule__footer">
+        <button type="button" class="button button--small button--ghost" disabled={props.busy} onClick={props.onClear}>{props.clearLabel}</button>
+        <button type="button" class="button button--small button--ghost" onClick={props.onClose}>{t('app.close')}</button>
+      </div>
+    </div>
+  );
+}
