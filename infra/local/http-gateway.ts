@@ -8,7 +8,7 @@
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { signDevToken, verifyDevToken, type DevUser } from './dev-tokens.js';
@@ -28,6 +28,12 @@ const PUBLIC_ROUTES = new Set(['GET /api/openapi.json']);
 const PROXY_ROUTE_KEY = 'ANY /api/{proxy+}';
 /** Request bodies API Gateway passes as text; everything else arrives base64-encoded. */
 const TEXT_CONTENT = /^(text\/|application\/(json|[\w.+-]+\+json|xml|[\w.+-]+\+xml|javascript|x-www-form-urlencoded|graphql))/i;
+/** Same-origin path of the S3 emulator for the app's uploads (see {@link localUploadUrl}). */
+export const LOCAL_S3_PATH = '/local/s3';
+/** The route that issues upload links (shared/compose/compose-routes.ts). */
+const UPLOAD_ROUTE = /^\/api\/mailboxes\/[^/]+\/uploads$/;
+/** Request headers an upload PUT carries to S3; the rest (cookies, origin, ...) stay here. */
+const S3_PUT_HEADERS = /^(content-type|content-length|content-md5|x-amz-[\w-]+)$/;
 
 export interface HttpGatewayOptions {
   port: number;
@@ -41,6 +47,11 @@ export interface HttpGatewayOptions {
   logger: Logger;
   /** Directory of the built web app served at `/` (default `web/dist`). */
   webRoot?: string;
+  /**
+   * The S3 emulator's endpoint. When set, upload links the API issues for it are handed out on
+   * this gateway's origin under {@link LOCAL_S3_PATH}, and PUTs there go on to the emulator.
+   */
+  s3Endpoint?: string;
 }
 
 export interface HttpGateway {
@@ -82,6 +93,7 @@ async function route(request: IncomingMessage, response: ServerResponse, options
   if (url.pathname === '/local/health' && method === 'GET') return sendJson(response, 200, { status: 'ok' });
   if (url.pathname === '/local/events' && method === 'GET') return sendJson(response, 200, options.events());
   if (url.pathname === '/local/sign-in' && method === 'POST') return signIn(request, response, options);
+  if (url.pathname.startsWith(`${LOCAL_S3_PATH}/`) && options.s3Endpoint !== undefined) return forwardUpload(request, response, options.s3Endpoint);
   if (isWebRequest(method, url.pathname)) return serveWeb(request, response, url.pathname, options.webRoot);
   sendJson(response, 404, { message: 'Not Found' });
 }
@@ -135,8 +147,63 @@ async function api(request: IncomingMessage, response: ServerResponse, options: 
     return sendJson(response, 500, { message: 'Internal Server Error' }, { 'apigw-requestid': requestId });
   }
   const mapped = fromApiResult(result);
+  if (options.s3Endpoint !== undefined && method === 'POST' && UPLOAD_ROUTE.test(rawPath) && mapped.statusCode === 201) {
+    mapped.body = withLocalUploadUrl(mapped.body, options.s3Endpoint, `http://${request.headers.host ?? `127.0.0.1:${request.socket.localPort ?? ''}`}`);
+  }
   response.writeHead(mapped.statusCode, { ...mapped.headers, 'apigw-requestid': requestId, 'content-length': mapped.body.length });
   response.end(request.method === 'HEAD' ? undefined : mapped.body);
+}
+
+/**
+ * Local only. In AWS the app PUTs a file straight to its presigned S3 link, which the bucket's CORS
+ * rule allows from the app's origin (infra/constructs/mail-store.ts) and the deployed CSP's
+ * `connect-src` names. Locally the S3 emulator listens on another port, which neither allows; so
+ * the gateway hands the link out on its own origin (`<emulator>/<bucket>/<key>?<signature>` becomes
+ * `<gateway>/local/s3/<bucket>/<key>?<signature>`) and {@link forwardUpload} sends the PUT on to
+ * the emulator unchanged: same path, query and host, so the signature still names what is stored.
+ * The API function itself is not touched: it signs for the emulator as it signs for S3 in AWS.
+ */
+export function localUploadUrl(url: string, s3Endpoint: string, origin: string): string {
+  const endpoint = s3Endpoint.replace(/\/$/, '');
+  return url.startsWith(`${endpoint}/`) ? `${origin}${LOCAL_S3_PATH}${url.slice(endpoint.length)}` : url;
+}
+
+function withLocalUploadUrl(body: Buffer, s3Endpoint: string, origin: string): Buffer {
+  let link: { url?: unknown };
+  try {
+    link = JSON.parse(body.toString('utf8')) as { url?: unknown };
+  } catch {
+    return body;
+  }
+  if (typeof link.url !== 'string') return body;
+  return Buffer.from(JSON.stringify({ ...link, url: localUploadUrl(link.url, s3Endpoint, origin) }), 'utf8');
+}
+
+/** PUTs under `/local/s3/<bucket>/uploads/` go on to the emulator (see {@link localUploadUrl}); nothing else does. */
+async function forwardUpload(request: IncomingMessage, response: ServerResponse, s3Endpoint: string): Promise<void> {
+  const path = (request.url ?? '').slice(LOCAL_S3_PATH.length);
+  if (request.method !== 'PUT' || !/^\/[^/]+\/uploads\//.test(path) || path.split(/[/?]/).includes('..')) {
+    await readBody(request, MAX_REQUEST_BYTES);
+    return sendJson(response, 403, { message: 'Only upload PUTs go through /local/s3/' });
+  }
+  const target = new URL(s3Endpoint);
+  const headers: Record<string, string> = { host: target.host };
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (typeof value === 'string' && S3_PUT_HEADERS.test(name)) headers[name] = value;
+  }
+  await new Promise<void>((resolve) => {
+    const upstream = httpRequest({ hostname: target.hostname, port: target.port, method: 'PUT', path, headers }, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
+      answer.on('end', resolve);
+    });
+    upstream.on('error', () => {
+      if (!response.headersSent) sendJson(response, 502, { message: 'The local S3 emulator did not answer' });
+      else response.destroy();
+      resolve();
+    });
+    request.pipe(upstream);
+  });
 }
 
 interface EventInput {

@@ -460,6 +460,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       findUser,
       events: () => bus.events(),
       logger,
+      // The app PUTs uploads to this gateway's origin, which forwards them to the S3 emulator.
+      s3Endpoint: endpoints.s3,
     });
     cleanups.push(gateway.stop);
 

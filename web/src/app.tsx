@@ -166,6 +166,12 @@ const LazyCases = lazyComponent(
   (retry) => (retry ? <LoadFailed onRetry={retry} /> : <Loading />),
 );
 
+/** The drafts list, loaded when first opened. */
+const LazyDrafts = lazyComponent(
+  () => import('./screens/drafts').then((module) => module.DraftsScreen),
+  (retry) => (retry ? <LoadFailed onRetry={retry} /> : <Loading />),
+);
+
 /** The outbox screen, loaded when first opened. */
 const LazyOutbox = lazyComponent(
   () => import('./screens/outbox').then((module) => module.OutboxScreen),
@@ -241,6 +247,8 @@ function Shell(props: { me: Me; route: Route; api: ReturnType<typeof createApiCl
     content = <div class="page-message"><ErrorNote error={{ message: t('mailbox.notMember'), detail: null }} /></div>;
   } else if (route.name === 'settings') {
     content = <LazySettings api={props.api} me={me} section={route.section} />;
+  } else if (route.name === 'drafts') {
+    content = <LazyDrafts api={props.api} mailboxes={me.mailboxes} />;
   } else if (route.name === 'cases') {
     content = <LazyCases api={props.api} caseId={route.caseId} />;
   } else if (route.name === 'not-found') {
@@ -251,7 +259,7 @@ function Shell(props: { me: Me; route: Route; api: ReturnType<typeof createApiCl
 
   return (
     <div class="shell">
-      <MailboxNav mailboxes={me.mailboxes} currentId={currentId} outbox={route.name === 'outbox'} cases={route.name === 'cases'} />
+      <MailboxNav mailboxes={me.mailboxes} currentId={currentId} outbox={route.name === 'outbox'} cases={route.name === 'cases'} drafts={route.name === 'drafts'} api={props.api} />
       <main id="main" class="shell__main" tabIndex={-1}>
         {content}
       </main>

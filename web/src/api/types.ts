@@ -238,6 +238,31 @@ export interface ComposeResult {
 
 export type ReplyKind = 'reply' | 'reply-all' | 'forward';
 
+/** One of the caller's drafts on the server (GET /api/drafts, POST /api/drafts, PUT /api/drafts/{id}). */
+export interface ServerDraft {
+  draftId: string;
+  mailboxId: string;
+  kind: 'new' | ReplyKind;
+  conversationId: string | null;
+  messageKey: string | null;
+  to: MailAddress[];
+  cc: MailAddress[];
+  bcc: MailAddress[];
+  /** Null: the default (the reply subject for a reply). */
+  subject: string | null;
+  html: string | null;
+  importance: Importance;
+  requestReadReceipt: boolean;
+  requestDeliveryReceipt: boolean;
+  attachments: { uploadKey: string; inline?: boolean; contentId?: string }[];
+  caseDocuments: { caseId: string; documentId: string }[];
+  status: 'draft' | 'sending' | 'sent' | 'discarded';
+  /** Sent back as `expectedVersion` with the next save. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export type RecipientDeliveryStatus = 'pending' | 'delivered' | 'bounced' | 'complained' | 'delayed' | 'rejected';
 
 /**

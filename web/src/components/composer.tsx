@@ -9,6 +9,8 @@
  *    queues a second message.
  * 3. A 400 names refused values by path (`body.to[1]`): each is shown next to its chip or field.
  * 4. On success the draft is removed and the parent shows the undo countdown.
+ * 5. Files go straight to storage as they are attached (`composer-attachments.tsx`); Send refuses,
+ *    saying why, while one is still uploading or has failed, rather than send without it.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, type ApiClient } from '../api/client';
@@ -16,15 +18,18 @@ import type { ComposeResult, Importance, Mailbox, OutboxItem, ReplyKind } from '
 import { useI18n } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/messages';
 import { ADDRESS_FIELDS, fieldOfError, type AddressField, type Chip } from '../lib/addresses';
-import { deleteDraft, loadDraft, saveDraft, type Draft } from '../lib/drafts';
+import { loadDraft, type Draft } from '../lib/drafts';
+import { DraftSync, type DraftSyncStatus } from '../lib/draft-sync';
 import { describeError } from '../lib/errors';
+import { bodyForSending, inlineImageHtml, inlineSource, isImage, showsUpload } from '../lib/uploads';
 import { AddressChips, makeChip } from './address-chips';
 import { ErrorNote } from './error-note';
+import { CaseDocumentPicker, ComposerAttachments, readAsDataUrl, useAttachments, type CaseDocumentRef } from './composer-attachments';
 import { RichTextEditor } from './rich-text-editor';
 import { SignaturePicker, TemplatePicker, type RenderedTemplate, type SignatureChoice } from './template-picker';
 
 export type ComposeContext =
-  | { kind: 'new'; mailbox: Mailbox }
+  | { kind: 'new'; mailbox: Mailbox; /** The server draft opened from Drafts. */ draftId?: string }
   | {
     kind: ReplyKind;
     mailbox: Mailbox;
@@ -35,6 +40,8 @@ export type ComposeContext =
     /** Suggested recipients (the sender, and the others for reply-all). */
     to: string[];
     cc: string[];
+    /** The server draft opened from Drafts. */
+    draftId?: string;
   };
 
 export function draftKeyOf(context: ComposeContext): string {
@@ -83,6 +90,18 @@ export function Composer(props: ComposerProps) {
   const draftKey = draftKeyOf(context);
   const idBase = `composer-${context.kind}`;
   const restored = useMemo(() => loadDraft(draftKey), [draftKey]);
+  const [syncStatus, setSyncStatus] = useState<DraftSyncStatus>({ state: 'idle' });
+  const sync = useMemo(() => new DraftSync({
+    api: props.api, key: draftKey, serverId: context.draftId ?? null, onStatus: setSyncStatus,
+    target: context.kind === 'new'
+      ? { kind: 'new', mailboxId: context.mailbox.mailboxId }
+      : { kind: context.kind, conversationId: context.conversationId, messageKey: context.messageKey || null },
+  }), [draftKey]);
+  useEffect(() => {
+    setSyncStatus(sync.status);
+    sync.resume();
+    return () => sync.dispose();
+  }, [sync]);
   const start = restored ?? initialDraft(context);
   const invalid = (text: string): string => t('composer.addressInvalid', { address: text });
 
@@ -97,6 +116,12 @@ export function Composer(props: ComposerProps) {
   const body = useRef({ html: start.html, text: '' });
   const [importance, setImportance] = useState<Importance>(start.importance);
   const [readReceipt, setReadReceipt] = useState(start.requestReadReceipt);
+  const [deliveryReceipt, setDeliveryReceipt] = useState(start.requestDeliveryReceipt === true);
+  const attachments = useAttachments(props.api, context.mailbox.mailboxId, start.attachments, () => touch());
+  const [caseDocuments, setCaseDocuments] = useState<CaseDocumentRef[]>(start.caseDocuments ?? []);
+  /** Why Send refused because of the attachments (still uploading, or failed). */
+  const [attachBlocked, setAttachBlocked] = useState<string | null>(null);
+  const [dropping, setDropping] = useState(false);
   const [sendAt, setSendAt] = useState(start.sendAt);
   const [signature, setSignature] = useState<SignatureChoice>(undefined);
   const [senderName, setSenderName] = useState<string | null>(null);
@@ -118,10 +143,11 @@ export function Composer(props: ComposerProps) {
     cc: [...chips.cc.map((c) => c.text), ...(pending.cc.trim() ? [pending.cc.trim()] : [])],
     bcc: [...chips.bcc.map((c) => c.text), ...(pending.bcc.trim() ? [pending.bcc.trim()] : [])],
     subject, html: body.current.html, importance, requestReadReceipt: readReceipt, sendAt,
+    requestDeliveryReceipt: deliveryReceipt, attachments: attachments.saved(), caseDocuments,
     savedAt: new Date().toISOString(),
   });
 
-  // Autosave, half a second after the last change.
+  // Autosave, half a second after the last change (on the server a second later).
   const [revision, setRevision] = useState(0);
   const touch = (): void => {
     setDirty(true);
@@ -131,7 +157,7 @@ export function Composer(props: ComposerProps) {
     if (!dirty) return;
     const timer = setTimeout(() => {
       const draft = snapshot();
-      if (saveDraft(draftKey, draft)) setSavedAt(draft.savedAt);
+      if (sync.change(draft)) setSavedAt(draft.savedAt);
     }, 500);
     return () => clearTimeout(timer);
   }, [revision]);
@@ -149,13 +175,16 @@ export function Composer(props: ComposerProps) {
 
   const close = (): void => {
     if (dirty && !confirm(t('composer.confirmClose'))) return;
-    if (dirty) saveDraft(draftKey, snapshot());
+    if (dirty) {
+      sync.change(snapshot());
+      void sync.saveNow();
+    }
     props.onClose();
   };
 
   const discard = (): void => {
     if (!confirm(t('composer.confirmDiscard'))) return;
-    deleteDraft(draftKey);
+    void sync.discard();
     props.onClose();
   };
 
@@ -181,6 +210,83 @@ export function Composer(props: ComposerProps) {
     return placed;
   };
 
+  /** Uploads and case documents for the API; inline images only while the text still shows them. */
+  const outgoingFiles = (html: string) => {
+    const files = attachments.saved().filter((a) => !a.inline || showsUpload(html, a.uploadKey))
+      .map((a) => ({ uploadKey: a.uploadKey, ...(a.inline ? { inline: true } : {}) }));
+    return {
+      ...(files.length > 0 ? { attachments: files } : {}),
+      ...(caseDocuments.length > 0 ? { caseDocuments: caseDocuments.map(({ caseId, documentId }) => ({ caseId, documentId })) } : {}),
+    };
+  };
+
+  useEffect(() => {
+    if (attachments.uploading === 0 && attachments.failed === 0) setAttachBlocked(null);
+  }, [attachments.uploading, attachments.failed]);
+
+  const editorArea = (): HTMLElement | null => root.current?.querySelector<HTMLElement>('.editor__area') ?? null;
+
+  /**
+   * Uploads images and puts each in the text where the caret is (or `at`, a drop point), once
+   * uploaded; anything that is not an image is attached instead.
+   */
+  const insertImages = async (files: File[], at: Range | null = null): Promise<void> => {
+    const images = files.filter(isImage);
+    const others = files.filter((file) => !isImage(file));
+    if (others.length > 0) void attachments.add(others);
+    const links = await attachments.add(images, true);
+    for (const [index, link] of links.entries()) {
+      const image = images[index];
+      const area = editorArea();
+      if (!link || !image || !area) continue;
+      const preview = await readAsDataUrl(image);
+      area.focus();
+      const selection = document.getSelection();
+      if (selection && at && area.contains(at.startContainer)) {
+        selection.removeAllRanges();
+        selection.addRange(at);
+      } else if (selection && (selection.rangeCount === 0 || !area.contains(selection.anchorNode))) {
+        selection.selectAllChildren(area);
+        selection.collapseToEnd();
+      }
+      // Fires the editor's input event, so the body and the draft follow.
+      document.execCommand('insertHTML', false, inlineImageHtml(preview, inlineSource(link.url), image.name));
+    }
+  };
+
+  const hasFiles = (event: DragEvent): boolean => event.dataTransfer?.types.includes('Files') ?? false;
+
+  const onDragOver = (event: DragEvent): void => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
+    setDropping(true);
+  };
+
+  const onDragLeave = (event: DragEvent): void => {
+    if (!root.current?.contains(event.relatedTarget as Node | null)) setDropping(false);
+  };
+
+  const onDrop = (event: DragEvent): void => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    setDropping(false);
+    const files = [...(event.dataTransfer?.files ?? [])];
+    const area = editorArea();
+    if (area?.contains(event.target as Node) && files.some(isImage)) {
+      void insertImages(files, document.caretRangeFromPoint?.(event.clientX, event.clientY) ?? null);
+    } else {
+      void attachments.add(files);
+    }
+  };
+
+  const onPaste = (event: ClipboardEvent): void => {
+    const images = [...(event.clipboardData?.files ?? [])].filter(isImage);
+    if (images.length === 0 || !editorArea()?.contains(event.target as Node)) return;
+    event.preventDefault();
+    void insertImages(images);
+  };
+
   const send = async (): Promise<void> => {
     if (sending) return;
     // Take in what was typed but not yet turned into a chip.
@@ -200,8 +306,10 @@ export function Composer(props: ComposerProps) {
       if (Number.isNaN(when.getTime()) || when.getTime() < Date.now()) errors.sendAt = t('composer.sendAtPast');
       else sendAtIso = when.toISOString();
     }
+    const blocked = attachments.uploading > 0 ? t('composer.attachWait') : attachments.failed > 0 ? t('composer.attachFix') : null;
+    setAttachBlocked(blocked);
     setFieldErrors(errors);
-    if (Object.keys(errors).length > 0) return;
+    if (Object.keys(errors).length > 0 || blocked !== null) return;
 
     const recipients = (list: Chip[]) => list.map((c) => (c.name ? { address: c.address, name: c.name } : c.address));
     const payload = {
@@ -211,10 +319,12 @@ export function Composer(props: ComposerProps) {
       ...(sendAtIso ? { sendAt: sendAtIso } : {}),
       ...(signature !== undefined ? { signatureId: signature } : {}),
       ...(senderName ? { senderName } : {}),
+      ...(deliveryReceipt ? { requestDeliveryReceipt: true } : {}),
+      ...outgoingFiles(body.current.html),
       idempotencyKey: idempotencyKey.current,
     };
     const draft = { ...snapshot(), to: all.to.map((c) => c.text), cc: all.cc.map((c) => c.text), bcc: all.bcc.map((c) => c.text) };
-    saveDraft(draftKey, draft);
+    sync.change(draft);
     setSending(true);
     try {
       const result = context.kind === 'new'
@@ -222,7 +332,7 @@ export function Composer(props: ComposerProps) {
         : await props.api.send<ComposeResult>('POST', `/api/conversations/${encodeURIComponent(context.conversationId)}/replies`, {
           kind: context.kind, messageKey: context.messageKey, ...payload,
         });
-      deleteDraft(draftKey);
+      void sync.sent();
       idempotencyKey.current = newKey();
       props.onSent(result.message, draft);
     } catch (failure) {
@@ -256,7 +366,17 @@ export function Composer(props: ComposerProps) {
   const from = context.mailbox.addresses[0] ?? context.mailbox.name;
 
   return (
-    <section class="composer" ref={root} aria-labelledby={`${idBase}-title`} onKeyDown={onKeyDown}>
+    <section
+      class={`composer${dropping ? ' composer--dropping' : ''}`}
+      ref={root}
+      aria-labelledby={`${idBase}-title`}
+      onKeyDown={onKeyDown}
+      onDragOver={onDragOver}
+      onDragLeave={onDragLeave}
+      onDrop={onDrop}
+      onPaste={onPaste}
+    >
+      {dropping ? <p class="composer__drop" aria-hidden="true">{t('composer.attachDropHere')}</p> : null}
       <div class="composer__head">
         <h2 id={`${idBase}-title`}>{t(headingKey[context.kind])}</h2>
         <button type="button" class="button button--ghost button--small" onClick={close} aria-keyshortcuts="Escape">
@@ -335,10 +455,28 @@ export function Composer(props: ComposerProps) {
           initialHtml={bodyStart}
           error={fieldErrors.body ?? null}
           onChange={(html, text) => {
-            body.current = { html, text };
+            body.current = { html: bodyForSending(html), text };
             touch();
           }}
         />
+        <ComposerAttachments
+          id={`${idBase}-attachments`}
+          attachments={attachments}
+          blocked={attachBlocked}
+          onFiles={(files) => void attachments.add(files)}
+          onImages={(files) => void insertImages(files)}
+        />
+        {context.kind !== 'new' ? (
+          <CaseDocumentPicker
+            api={props.api}
+            conversationId={context.conversationId}
+            selected={caseDocuments}
+            onChange={(next) => {
+              setCaseDocuments(next);
+              touch();
+            }}
+          />
+        ) : null}
         <fieldset class="composer__options">
           <legend class="visually-hidden">{t('composer.options')}</legend>
           <label class="field field--inline">
@@ -370,6 +508,17 @@ export function Composer(props: ComposerProps) {
             />
             {t('composer.readReceipt')}
           </label>
+          <label class="checkbox">
+            <input
+              type="checkbox"
+              checked={deliveryReceipt}
+              onChange={(event) => {
+                setDeliveryReceipt((event.currentTarget as HTMLInputElement).checked);
+                touch();
+              }}
+            />
+            {t('composer.attachDeliveryReceipt')}
+          </label>
           <label class="field field--inline">
             <span>{t('composer.sendAt')}</span>
             <input
@@ -391,9 +540,16 @@ export function Composer(props: ComposerProps) {
           <button type="submit" class="button button--primary" disabled={sending} aria-keyshortcuts="Control+Enter Meta+Enter">
             {sending ? t('composer.sending') : sendAt ? t('composer.schedule') : t('composer.send')}
           </button>
+          <button type="button" class="button button--ghost" onClick={() => {
+            sync.change(snapshot());
+            void sync.saveNow();
+          }}>{t('drafts.save')}</button>
           <button type="button" class="button button--ghost" onClick={discard}>{t('composer.discard')}</button>
-          <span class="hint" aria-live="polite">
-            {savedAt ? t('composer.draftSaved', { time: i18n.formatTime(new Date(savedAt)) }) : t('composer.sendHint')}
+          <span class={`hint${syncStatus.state === 'local' ? ' drafts-hint--local' : ''}`} aria-live="polite">
+            {syncStatus.state === 'saving' ? t('drafts.saving')
+              : syncStatus.state === 'saved' ? t('drafts.savedAt', { time: i18n.formatTime(new Date(syncStatus.at)) })
+                : syncStatus.state === 'local' ? t(syncStatus.why === 'offline' ? 'drafts.savedLocally' : 'drafts.savedLocallyRefused', { time: i18n.formatTime(new Date(syncStatus.at)) })
+                  : savedAt ? t('composer.draftSaved', { time: i18n.formatTime(new Date(savedAt)) }) : t('composer.sendHint')}
           </span>
         </div>
       </form>

@@ -13,6 +13,7 @@ export type Route =
   | { name: 'outbox'; mailboxId: string }
   | { name: 'settings'; section: string | null }
   | { name: 'cases'; caseId: string | null }
+  | { name: 'drafts' }
   | { name: 'not-found' };
 
 export function parseRoute(pathname: string, search: string): Route {
@@ -26,6 +27,7 @@ export function parseRoute(pathname: string, search: string): Route {
   if (settings) return { name: 'settings', section: settings[1] ? decodeURIComponent(settings[1]) : null };
   const cases = /^\/cases(?:\/([^/]+))?\/?$/.exec(pathname);
   if (cases) return { name: 'cases', caseId: cases[1] ? decodeURIComponent(cases[1]) : null };
+  if (/^\/drafts\/?$/.test(pathname)) return { name: 'drafts' };
   const match = /^\/mailboxes\/([^/]+)(?:\/conversations\/([^/]+))?\/?$/.exec(pathname);
   if (match) {
     return {

@@ -15,6 +15,7 @@ import { useI18n } from '../i18n/i18n';
 import { describeError } from '../lib/errors';
 import { usePolling } from '../lib/polling';
 import { saveDraft, type Draft } from '../lib/drafts';
+import { takeComposeRequest } from '../lib/compose-request';
 import { mailboxPath, navigate, onLinkClick } from '../lib/router';
 import { BULK_MAX, runBulk, type BulkAction, type BulkOutcome } from '../lib/bulk';
 import { BulkBar, type BulkControls } from '../components/bulk-bar';
@@ -70,6 +71,11 @@ export function Inbox(props: InboxProps) {
   const [conversationReload, setConversationReload] = useState(0);
   const replyRequest = useRef<((kind: ReplyRequest) => void) | null>(null);
   const mayCompose = mailbox.role !== 'agent';
+  // A draft opened from the Drafts screen.
+  useEffect(() => {
+    const asked = takeComposeRequest(mailbox.mailboxId);
+    if (asked) setComposing(asked);
+  }, []);
   /** Conversations ticked for a bulk action, and the last one ticked (Shift+click ranges). */
   const [checked, setChecked] = useState<ReadonlySet<string>>(new Set());
   const lastTicked = useRef<string | null>(null);
