@@ -1,7 +1,8 @@
 /**
  * To, Cc or Bcc as a list of chips: Enter, a comma, a semicolon or leaving the field turns what
  * was typed into a chip; Backspace in the empty field edits the last one. A chip the browser or
- * the API refused says why right next to it (`aria-describedby`), in plain words.
+ * the API refused says why right next to it (`aria-describedby`), in plain words; so does a warning
+ * that does not stop the send (an address that bounced before).
  */
 import { useState } from 'preact/hooks';
 import { useI18n } from '../i18n/i18n';
@@ -24,6 +25,8 @@ export interface AddressChipsProps {
   /** Text not yet turned into a chip, so the composer can take it in before sending. */
   pending: string;
   onPending: (text: string) => void;
+  /** Warnings that do not stop the send (a recipient that bounced before), by lower-cased address. */
+  warnings?: ReadonlyMap<string, string>;
 }
 
 export function AddressChips(props: AddressChipsProps) {
@@ -52,16 +55,19 @@ export function AddressChips(props: AddressChipsProps) {
         <ul class="chips" aria-label={t('composer.recipientsOf', { field: props.label })}>
           {props.chips.map((chip, index) => {
             const errorId = `${props.id}-chip-${index}-error`;
+            const warningId = `${props.id}-chip-${index}-warning`;
+            const warning = chip.error ? undefined : props.warnings?.get(chip.address.toLowerCase());
             return (
-              <li key={`${index}-${chip.text}`} class={`chip${chip.error ? ' chip--invalid' : ''}`} data-address={chip.address}>
-                <span class="chip__text" aria-describedby={chip.error ? errorId : undefined}>
-                  {chip.error ? <span aria-hidden="true">⚠ </span> : null}
+              <li key={`${index}-${chip.text}`} class={`chip${chip.error ? ' chip--invalid' : warning ? ' chip--warning' : ''}`} data-address={chip.address}>
+                <span class="chip__text" aria-describedby={chip.error ? errorId : warning ? warningId : undefined}>
+                  {chip.error || warning ? <span aria-hidden="true">⚠ </span> : null}
                   {chip.text}
                 </span>
                 <button type="button" class="chip__remove" aria-label={t('composer.removeAddress', { address: chip.text })} onClick={() => remove(index)}>
                   ×
                 </button>
                 {chip.error ? <span class="chip__error" id={errorId} role="alert">{chip.error}</span> : null}
+                {warning ? <span class="chip__warning" id={warningId} role="status">{warning}</span> : null}
               </li>
             );
           })}

@@ -3,14 +3,17 @@
  * conversation. Loaded on first use (see `composer-panel.tsx`), so the inbox's initial bundle
  * stays small.
  *
- * 1. Everything typed is saved as a draft (localStorage) half a second after the last change, and
- *    comes back on reload, after an error or when the composer is opened again.
+ * 1. Everything typed is saved as a draft on this device half a second after the last change, and
+ *    to the account a second later (`lib/draft-sync.ts`); it comes back on reload, after an error,
+ *    when the composer is opened again or from the Drafts list on another device.
  * 2. Send posts once with an idempotency key kept for the draft, so a retry after a timeout never
  *    queues a second message.
  * 3. A 400 names refused values by path (`body.to[1]`): each is shown next to its chip or field.
  * 4. On success the draft is removed and the parent shows the undo countdown.
  * 5. Files go straight to storage as they are attached (`composer-attachments.tsx`); Send refuses,
  *    saying why, while one is still uploading or has failed, rather than send without it.
+ * 6. A recipient that bounced permanently or complained before is flagged next to its chip as it
+ *    is typed (`lib/recipient-check.ts`); the message can still be sent.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, type ApiClient } from '../api/client';
@@ -21,6 +24,7 @@ import { ADDRESS_FIELDS, fieldOfError, type AddressField, type Chip } from '../l
 import { loadDraft, type Draft } from '../lib/drafts';
 import { DraftSync, type DraftSyncStatus } from '../lib/draft-sync';
 import { describeError } from '../lib/errors';
+import { useSuppressedRecipients } from '../lib/recipient-check';
 import { bodyForSending, inlineImageHtml, inlineSource, isImage, showsUpload } from '../lib/uploads';
 import { AddressChips, makeChip } from './address-chips';
 import { ErrorNote } from './error-note';
@@ -111,6 +115,10 @@ export function Composer(props: ComposerProps) {
     bcc: start.bcc.map((text) => makeChip(text, invalid)),
   }));
   const [pending, setPending] = useState<Record<AddressField, string>>({ to: '', cc: '', bcc: '' });
+  const suppressed = useSuppressedRecipients(props.api, context.mailbox.mailboxId, ADDRESS_FIELDS.flatMap((f) => chips[f].map((c) => c.address)));
+  const recipientWarnings = useMemo(() => new Map([...suppressed].map(([address, s]) => [address, s.reason === 'complained'
+    ? t('composer.suppressed.complained', { address: s.address, date: i18n.formatListDate(s.at) })
+    : t('composer.suppressed.bounced', { address: s.address, date: i18n.formatListDate(s.at), diagnostic: s.diagnostic ? ` (${s.diagnostic})` : '' })])), [suppressed, i18n]);
   const [showCopies, setShowCopies] = useState(start.cc.length + start.bcc.length > 0);
   const [subject, setSubject] = useState(start.subject);
   const body = useRef({ html: start.html, text: '' });
@@ -403,6 +411,7 @@ export function Composer(props: ComposerProps) {
             chips={chips[field]}
             onChange={(next) => setField(field, next)}
             fieldError={fieldErrors[field] ?? null}
+            warnings={recipientWarnings}
             pending={pending[field]}
             onPending={(text) => {
               setPending((p) => ({ ...p, [field]: text }));
