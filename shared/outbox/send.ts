@@ -6,13 +6,14 @@
  * 2. If the trigger is stale (the message moved on: cancelled, sent, or another attempt was
  *    started), do nothing; republish the final event if the message is final (events are
  *    at-least-once, with stable ids).
- * 3. If the mailbox's connector is disabled: `-> connector_disabled` (conditional), publish.
+ * 3. If the mailbox's connector is disabled: `-> connector_disabled` (conditional), publish. The
+ *    settings may come from the container's cache ({@link SenderDeps.mailboxes}).
  * 4. Claim: `queued|retry_pending -> sending` conditioned on the status and on `sendAttempt`
  *    still being the trigger's attempt; it also bumps the attempt. Whoever loses (a cancel won,
  *    a duplicate delivery got there first) stops here. Only the claimer calls the provider.
  * 5. Read the raw .eml and call the connector.
- * 6. Sent: `sending -> sent` with the provider's id, then the pointer from that id to the message
- *    (delivery events carry only the provider's id). Transient failure with attempts left: plan the
+ * 6. Sent: the pointer from the provider's id to the message (delivery events carry only the
+ *    provider's id), then `sending -> sent` with that id, then the event. Transient failure with attempts left: plan the
  *    retry (one-time schedule named after the attempt, so planning twice plans once), then
  *    `sending -> retry_pending`. Otherwise `sending -> failed` with the last error, on the
  *    mailbox's failed-sends list (failed.ts), its conversation flagged `delivery-failed`. The retry
@@ -22,16 +23,22 @@
  * working on it, or stopped mid-attempt. Within the lease the trigger is handed back to SQS
  * (retried later); after it, the attempt is recorded as `failed` with an "outcome unknown" error
  * rather than sent again, because the provider may have accepted it and SES has no idempotency key.
+ *
+ * Requests for a message sent on its first attempt: the consistent read, the claim, the raw
+ * message, the pointer, the `sent` update and the event, plus the provider call; the mailbox's
+ * settings and the connector choice come from the container's caches while they are fresh. A
+ * duplicate trigger arriving after the send costs the read and the event again.
  */
 import type { BlobStore, Clock, EventPublisher } from '../ports/index.js';
 import type { Table } from '../adapters/dynamodb-table.js';
+import type { TtlCache } from '../adapters/ttl-cache.js';
 import { recordProviderPointer } from './delivery-tracker.js';
 import { PermanentSendError, TransientSendError, type MailConnector } from './connector.js';
 import { messageSendFailedEvent, messageSentEvent } from './events.js';
 import { failedListEntry, type OutboxRecord, type OutboxStore } from './outbox-store.js';
 import { decideAfterFailure, type RandomSource, type RetryPolicy } from './retry-policy.js';
 import { scheduleName, type RetryScheduler } from './retry-scheduler.js';
-import { effectiveRetryPolicy, loadMailboxWithSettings, type OutboxSettings } from './settings.js';
+import { effectiveRetryPolicy, loadMailboxWithSettings, type MailboxWithSettings, type OutboxSettings } from './settings.js';
 import { flagConversationFailed } from './failed.js';
 import type { SendTrigger } from './trigger.js';
 
@@ -47,6 +54,12 @@ export interface SenderDeps {
   random: RandomSource;
   /** How long an attempt may stay `sending` before it is presumed interrupted (above the function timeout). */
   leaseMs: number;
+  /**
+   * Mailboxes with their outbox settings by id, kept across invocations of a container
+   * (sender-deps.ts); without it, every trigger reads them. A cached "connector disabled" is read
+   * again before a message is held, so only disabling a connector waits for the time to live.
+   */
+  mailboxes?: TtlCache<MailboxWithSettings | null>;
 }
 
 export type SendOutcome =
@@ -80,7 +93,7 @@ export async function processSendTrigger(trigger: SendTrigger, deps: SenderDeps)
   }
 
   // 3.
-  const loaded = await loadMailboxWithSettings(deps.table, record.mailboxId);
+  const loaded = await mailboxSettings(record.mailboxId, deps);
   if (loaded && !loaded.settings.connectorEnabled) {
     const held = await deps.outbox.transition(record.messageKey, {
       to: 'connector_disabled', attempt: trigger.attempt,
@@ -119,15 +132,16 @@ export async function processSendTrigger(trigger: SendTrigger, deps: SenderDeps)
     return afterFailure(record, attempt, failure, deps, loaded?.settings ?? null);
   }
 
-  // 6. Sent. If this write throws, SQS redelivers the trigger and the lease rule above applies.
+  // 6. Sent. If a write throws, SQS redelivers the trigger and the lease rule above applies.
   const now = deps.clock.now();
+  // Delivery events name the message by the provider's id only (delivery-tracker.ts). Written
+  // before `sent`, so a message found `sent` always has its pointer (see republishFinal).
+  await recordProviderPointer(deps.table, connector, providerMessageId, record.messageKey, now.toISOString());
   const sent = await deps.outbox.transition(record.messageKey, {
     to: 'sent', from: ['sending'], attempt,
     set: { providerMessageId, sentAt: now.toISOString(), lastError: null, connector },
   });
   if (!sent.ok) throw new Error(`Message ${record.messageKey} was sent (${providerMessageId}) but its state had moved to ${sent.current?.status ?? 'missing'}`);
-  // Delivery events name the message by the provider's id only (delivery-tracker.ts).
-  await recordProviderPointer(deps.table, connector, providerMessageId, record.messageKey, now.toISOString());
   await deps.events.publish([messageSentEvent(sent.record, now)]);
   return { kind: 'sent', providerMessageId };
 }
@@ -183,10 +197,34 @@ async function interrupted(record: OutboxRecord, deps: SenderDeps): Promise<Send
   return { kind: 'failed', reason: 'interrupted' };
 }
 
-/** A redelivered trigger for a message already final: its pointer and event may have been lost with the crash. */
+/**
+ * A redelivered trigger for a message already `sent`: the invocation that sent it may have stopped
+ * between the `sent` update and the event, so the event is published again (same id; consumers
+ * deduplicate). Nothing on the message tells whether the event went out, and recording it would
+ * cost every message a write to spare the rare duplicate one PutEvents, so events stay
+ * at-least-once. The provider pointer is not written again: step 6 writes it before `sent`, so
+ * `sent` implies it exists. (A message sent before that order was adopted and interrupted right
+ * after `sent` lacks its pointer; its delivery events are then ignored, as before such a
+ * redelivery.)
+ */
 async function republishFinal(record: OutboxRecord, deps: SenderDeps): Promise<void> {
-  const now = deps.clock.now();
   if (record.status !== 'sent') return;
-  if (record.providerMessageId) await recordProviderPointer(deps.table, record.connector, record.providerMessageId, record.messageKey, record.sentAt ?? now.toISOString());
-  await deps.events.publish([messageSentEvent(record, now)]);
+  await deps.events.publish([messageSentEvent(record, deps.clock.now())]);
+}
+
+/**
+ * The mailbox's settings, from the container's cache when it has them. A cached "connector
+ * disabled" is confirmed by a fresh read before the message is held: holding is the outcome that
+ * needs a person to retry, so an admin enabling the connector again must apply at once, while
+ * disabling it may take the cache's time to live (the claim still sends at most once).
+ */
+async function mailboxSettings(mailboxId: string, deps: SenderDeps): Promise<MailboxWithSettings | null> {
+  const cache = deps.mailboxes;
+  const read = () => loadMailboxWithSettings(deps.table, mailboxId);
+  if (!cache) return read();
+  let fresh = false;
+  const loaded = await cache.get(mailboxId, () => { fresh = true; return read(); });
+  if (fresh || !loaded || loaded.settings.connectorEnabled) return loaded;
+  cache.delete(mailboxId);
+  return cache.get(mailboxId, read);
 }

@@ -33,10 +33,30 @@ export function outboxSettingsOf(item: Item | undefined): OutboxSettings {
   return { connectorEnabled: pick('connectorEnabled'), undoSeconds: pick('undoSeconds'), retry: pick('retry'), autoAck: pick('autoAck') };
 }
 
+/** A mailbox with its outbox settings, as one GetItem of the mailbox gives them. */
+export interface MailboxWithSettings {
+  mailbox: Mailbox;
+  settings: OutboxSettings;
+}
+
 /** The mailbox and its outbox settings in one GetItem. */
-export async function loadMailboxWithSettings(table: Table, mailboxId: string): Promise<{ mailbox: Mailbox; settings: OutboxSettings } | null> {
+export async function loadMailboxWithSettings(table: Table, mailboxId: string): Promise<MailboxWithSettings | null> {
   const item = await table.get(keys.mailbox(mailboxId));
   return item ? { mailbox: mailboxFromItem(item), settings: outboxSettingsOf(item) } : null;
+}
+
+const savedListeners = new Set<(mailboxId: string) => void>();
+
+/**
+ * Calls `listener` with the mailbox id whenever this process saves a mailbox's outbox settings.
+ * Caches of settings kept by a function (the sender's, sender-deps.ts) forget that mailbox at
+ * once, so a change made in the same process (the local stack runs every function in one) applies
+ * to the next message; other processes, e.g. other Lambda containers, see it when their entry
+ * expires. Returns the unsubscribe function.
+ */
+export function onOutboxSettingsSaved(listener: (mailboxId: string) => void): () => void {
+  savedListeners.add(listener);
+  return () => savedListeners.delete(listener);
 }
 
 /**
@@ -54,6 +74,7 @@ export async function saveOutboxSettings(table: Table, mailboxId: string, patch:
     ConditionExpression: 'attribute_exists(PK)',
     ExpressionAttributeValues: { ':s': next },
   });
+  for (const listener of savedListeners) listener(mailboxId);
   return next;
 }
 
