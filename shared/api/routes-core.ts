@@ -7,11 +7,11 @@
  */
 import * as z from 'zod';
 import type { MessageRecord } from '../model/types.js';
-import { indexKeys } from '../model/keys.js';
+import { indexKeys, keys } from '../model/keys.js';
 import type { Table } from '../adapters/dynamodb-table.js';
 import type { DownloadLinks } from '../adapters/s3-presigner.js';
 import type { MailStore } from '../inbound/mail-store.js';
-import type { Directory } from '../org/directory.js';
+import { mailboxFromItem, type Directory, type LabelDefinition } from '../org/directory.js';
 import { systemClock, type Clock, type EventPublisher } from '../ports/index.js';
 import { ConversationRepository } from '../workflow/conversation-repository.js';
 import { ConversationWorkflow, actorFor } from '../workflow/conversation-workflow.js';
@@ -83,7 +83,7 @@ export function createCoreRoutes(deps: ApiDeps): AnyRoute[] {
       response: { status: 200, schema: meSchema, description: 'The caller.' },
       handle: async ({ claims }) => {
         const caller = await loadCaller(claims, deps.directory);
-        const mailboxes = await deps.directory.getMailboxes(Object.keys(caller.roles));
+        const mailboxes = await readMailboxes(deps.table, Object.keys(caller.roles));
         return {
           status: 200,
           body: {
@@ -99,7 +99,7 @@ export function createCoreRoutes(deps: ApiDeps): AnyRoute[] {
       response: { status: 200, schema: z.object({ items: z.array(mailboxSchema) }), description: 'Mailboxes.' },
       handle: async ({ claims }) => {
         const caller = await loadCaller(claims, deps.directory);
-        const mailboxes = await deps.directory.getMailboxes(Object.keys(caller.roles));
+        const mailboxes = await readMailboxes(deps.table, Object.keys(caller.roles));
         return { status: 200, body: { items: orderMailboxes(mailboxes, caller) } };
       },
     }),
@@ -224,11 +224,25 @@ function deliveryView(message: MessageRecord) {
   };
 }
 
-function orderMailboxes(mailboxes: Awaited<ReturnType<Directory['getMailboxes']>>, caller: Awaited<ReturnType<typeof loadCaller>>) {
+/**
+ * The caller's mailboxes in one BatchGetItem, with the names of the labels each one defines: every
+ * member gets them as suggestions (the label definitions themselves, with their colours, stay on
+ * the admin routes).
+ */
+async function readMailboxes(table: Table, ids: string[]) {
+  if (ids.length === 0) return [];
+  const items = await table.batchGet(ids.map((mailboxId) => keys.mailbox(mailboxId)));
+  return items.map((item) => ({
+    ...mailboxFromItem(item),
+    labels: ((item.labelDefinitions ?? []) as LabelDefinition[]).map((label) => label.name),
+  }));
+}
+
+function orderMailboxes(mailboxes: Awaited<ReturnType<typeof readMailboxes>>, caller: Awaited<ReturnType<typeof loadCaller>>) {
   return mailboxes
     .map((m) => ({
       mailboxId: m.mailboxId, name: m.name, kind: m.kind, addresses: m.addresses, department: m.department,
-      role: caller.roles[m.mailboxId]!, primary: m.mailboxId === caller.primaryMailboxId,
+      role: caller.roles[m.mailboxId]!, primary: m.mailboxId === caller.primaryMailboxId, labels: m.labels,
     }))
     .sort((a, b) => Number(b.primary) - Number(a.primary) || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name, 'fr'));
 }

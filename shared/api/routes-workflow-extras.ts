@@ -23,9 +23,16 @@ import { defineRoute, type AnyRoute, type ApiResult, type Claims } from './route
 import type { ApiDeps } from './routes-core.js';
 import { conversationSummarySchema, historyEntrySchema, id } from './schemas.js';
 
-/** Workflow attributes every conversation view carries besides the summary's. */
+/**
+ * Workflow attributes every conversation view carries besides the summary's. `snoozedUntil` and
+ * `followUpAt` are not projected into the list indexes, so list rows carry null: only a read of the
+ * conversation item itself (its view, a change, search results) knows them.
+ */
 export function workflowSummaryFields(c: WorkflowConversation) {
-  return { trashed: c.trashed, qualification: c.qualification, overdue: c.overdue, dueAt: c.dueAt };
+  return {
+    trashed: c.trashed, qualification: c.qualification, overdue: c.overdue, dueAt: c.dueAt,
+    snoozedUntil: c.snoozedUntil, followUpAt: c.followUpAt,
+  };
 }
 
 /** History entries, including those of this module's changes and of the outbox. */

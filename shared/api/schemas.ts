@@ -9,6 +9,7 @@ export const addressSchema = z.object({ address: z.string(), name: z.string() })
 export const mailboxSchema = z.object({
   mailboxId: z.string(), name: z.string(), kind: z.enum(['shared', 'personal']), addresses: z.array(z.string()),
   department: z.string().nullable(), role: z.enum(['admin', 'dispatcher', 'agent']), primary: z.boolean(),
+  labels: z.array(z.string()).describe("Names of the labels the mailbox defines, suggested to every member when labelling (colours: the admin's GET /api/admin/mailboxes)."),
 });
 
 export const meSchema = z.object({
@@ -30,6 +31,10 @@ export const conversationSummarySchema = z.object({
   qualification: z.string().nullable().describe('Qualification id (GET /api/qualifications), or null.'),
   overdue: z.boolean().describe('The mailbox response deadline passed without a reply.'),
   dueAt: z.string().nullable().describe('When a response is due (a customer message awaits one), or null.'),
+  snoozedUntil: z.string().nullable()
+    .describe('When a snoozed conversation wakes up, or null. Exact where the conversation itself is read (GET /api/conversations/{id}, change responses, search results); conversation lists leave it null, even `snoozed=true` (their indexes hold neither time, and sort by last activity).'),
+  followUpAt: z.string().nullable()
+    .describe('When the follow-up reminder set on the conversation is due, or null. Exact where the conversation itself is read (as `snoozedUntil`); conversation lists leave it null.'),
 });
 
 export const conversationListSchema = z.object({

@@ -25,4 +25,15 @@ describe('list query', () => {
     expect(apiListPath('support', { ...EMPTY_QUERY, view: 'trash', label: 'urgent' }, null, 50))
       .toBe('/api/mailboxes/support/conversations?trashed=true&limit=50');
   });
+
+  it('lists the archived and snoozed shelves with the filters, without search; snoozed is per mailbox', () => {
+    expect(parseListQuery(new URLSearchParams('view=archived&label=urgent')).view).toBe('archived');
+    expect(parseListQuery(new URLSearchParams('view=snoozed')).view).toBe('snoozed');
+    expect(apiListPath('support', { ...EMPTY_QUERY, view: 'archived', label: 'urgent', q: 'devis' }, null, 50))
+      .toBe('/api/mailboxes/support/conversations?limit=50&archived=true&label=urgent');
+    expect(apiListPath('support', { ...EMPTY_QUERY, view: 'archived', department: 'Service client' }, 'c1', 100))
+      .toBe('/api/conversations?limit=100&department=Service+client&archived=true&cursor=c1');
+    expect(apiListPath('support', { ...EMPTY_QUERY, view: 'snoozed', department: 'Service client', assignee: 'me' }, null, 50))
+      .toBe('/api/mailboxes/support/conversations?limit=50&snoozed=true&assignee=me');
+  });
 });

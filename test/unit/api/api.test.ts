@@ -82,6 +82,18 @@ describe('API access', () => {
     expect(body.mailboxes.map((m: any) => `${m.mailboxId}:${m.role}:${m.primary}`)).toEqual(['alex:admin:true', 'support:dispatcher:false', 'ventes:agent:false']);
   });
 
+  it("gives every member the names of their mailboxes' labels, agents included", async () => {
+    const listed = await api(event('GET', '/api/mailboxes', { email: 'julien@acme.test' }));
+    const me = await api(event('GET', '/api/me', { email: 'julien@acme.test' }));
+
+    expect(listed.statusCode).toBe(200);
+    const support = json(listed).items.find((m: any) => m.mailboxId === 'support');
+    expect(support).toMatchObject({ role: 'agent', labels: ['facturation', 'urgent'] });
+    expect(json(me).mailboxes.find((m: any) => m.mailboxId === 'support').labels).toEqual(['facturation', 'urgent']);
+    const alex = json(await api(event('GET', '/api/mailboxes', { email: 'alex@acme.test' }))).items;
+    expect(alex.find((m: any) => m.mailboxId === 'alex').labels).toEqual([]);
+  });
+
   it('hides mailboxes the caller is not a member of (404, not 403)', async () => {
     const result = await api(event('GET', '/api/mailboxes/ventes/conversations', { email: 'julien@acme.test' }));
     expect(result.statusCode).toBe(404);

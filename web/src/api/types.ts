@@ -21,6 +21,8 @@ export interface Mailbox {
   department: string | null;
   role: MailboxRole;
   primary: boolean;
+  /** Names of the labels the mailbox defines: suggestions for every member. */
+  labels: string[];
 }
 
 export interface Me {
@@ -64,6 +66,10 @@ export interface ConversationSummary {
   overdue: boolean;
   /** When a response is due (a customer message awaits one), or null. */
   dueAt: string | null;
+  /** When a snoozed conversation wakes up; exact on the conversation view, changes and search results, null on list rows. */
+  snoozedUntil: string | null;
+  /** When the follow-up reminder is due; exact on the conversation view, changes and search results, null on list rows. */
+  followUpAt: string | null;
 }
 
 export interface ConversationPage {

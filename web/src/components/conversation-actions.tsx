@@ -1,6 +1,6 @@
 /**
  * The conversation's workflow actions: assign to me / unassign, status, labels, snooze, follow-up
- * reminder, archive, mark unread, history.
+ * reminder (with the times set, and the way to undo them), archive, mark unread, history.
  * What is offered follows the API's rules (shared/workflow/rules.ts): dispatchers and admins
  * assign; an agent can only give their own conversation back; "assigned", "in progress" and
  * "to do" need an assignee. Every change sends the version shown (`If-Match`), so a change made
@@ -9,12 +9,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient } from '../api/client';
 import { ApiError } from '../api/client';
-import type { ChangeResult, ConversationStatus, ConversationSummary, MailboxRole } from '../api/types';
+import type { ChangeResult, ConversationStatus, ConversationSummary, Mailbox, MailboxRole } from '../api/types';
 import { useI18n } from '../i18n/i18n';
 import { describeError, type PlainError } from '../lib/errors';
 import { ErrorNote } from './error-note';
 import { LabelEditor } from './label-editor';
-import { SchedulePanel } from './snooze-menu';
+import { formatScheduleTime, SchedulePanel } from './snooze-menu';
 
 const WITH_ASSIGNEE: ConversationStatus[] = ['assigned', 'in_progress', 'todo', 'closed'];
 const WITHOUT_ASSIGNEE: ConversationStatus[] = ['unassigned', 'closed'];
@@ -64,15 +64,12 @@ export function ConversationActions(props: ConversationActionsProps) {
       },
     );
   }, [assigning]);
-  // The mailbox's defined labels, readable by its admins only (with its settings).
+  // The names of the mailbox's defined labels, which every member reads with their mailboxes (the
+  // admin's view of a mailbox adds only the colours, which the editor does not show).
   useEffect(() => {
     if (panel !== 'labels' || labelSuggestions !== null) return;
-    if (role !== 'admin') {
-      setLabelSuggestions([]);
-      return;
-    }
-    props.api.get<{ labels: { name: string }[] }>(`/api/admin/mailboxes/${encodeURIComponent(conversation.mailboxId)}`).then(
-      (mailbox) => setLabelSuggestions(mailbox.labels.map((l) => l.name)),
+    props.api.get<{ items: Mailbox[] }>('/api/mailboxes').then(
+      (page) => setLabelSuggestions(page.items.find((m) => m.mailboxId === conversation.mailboxId)?.labels ?? []),
       () => setLabelSuggestions([]),
     );
   }, [panel]);
@@ -114,6 +111,12 @@ export function ConversationActions(props: ConversationActionsProps) {
       return r.conversation;
     });
   const say = (text: string): void => setStatus(text);
+
+  const wake = (): void => void run(change('snooze', { until: null }), () => say(changed.current ? t('snooze.wokeUp') : t('snooze.notSnoozed')));
+  const cancelFollowUp = (): void => void run(change('follow-up', { at: null }), () => say(changed.current ? t('snooze.followUpCancelled') : t('snooze.noFollowUp')));
+  // Older answers may lack the fields: no time known is no time shown.
+  const snoozedUntil = conversation.snoozedUntil ?? null;
+  const followUpAt = conversation.followUpAt ?? null;
 
   const statuses = conversation.assignee === null ? WITHOUT_ASSIGNEE : WITH_ASSIGNEE;
   const canRelease = conversation.assignee !== null && (dispatcher || conversation.assignee === me);
@@ -193,6 +196,22 @@ export function ConversationActions(props: ConversationActionsProps) {
         </button>
         <span class="actions__status muted" role="status">{status}</span>
       </div>
+      {snoozedUntil !== null || followUpAt !== null ? (
+        <ul class="actions__schedule" aria-label={t('views.schedule')}>
+          {snoozedUntil !== null ? (
+            <li class="actions__schedule-item">
+              <span>{t('views.snoozedUntil', { at: formatScheduleTime(i18n.locale, snoozedUntil) })}</span>
+              <button type="button" class="button button--small button--ghost" disabled={busy} onClick={wake}>{t('snooze.wake')}</button>
+            </li>
+          ) : null}
+          {followUpAt !== null ? (
+            <li class="actions__schedule-item">
+              <span>{t('views.followUpAt', { at: formatScheduleTime(i18n.locale, followUpAt) })}</span>
+              <button type="button" class="button button--small button--ghost" disabled={busy} onClick={cancelFollowUp}>{t('snooze.followUpCancel')}</button>
+            </li>
+          ) : null}
+        </ul>
+      ) : null}
       {assigning ? (
         <form
           class="actions__assign"
@@ -239,13 +258,11 @@ export function ConversationActions(props: ConversationActionsProps) {
           id={`snooze-${conversation.conversationId}`}
           title={t('snooze.title')}
           customSubmit={t('snooze.customSubmit')}
-          clearLabel={t('snooze.wake')}
           busy={busy}
           onPick={(at) => void run(change('snooze', { until: at.toISOString() }), () => {
             setPanel(null);
             props.onGone();
           })}
-          onClear={() => void run(change('snooze', { until: null }), () => say(changed.current ? t('snooze.wokeUp') : t('snooze.notSnoozed')))}
           onClose={close}
         />
       ) : null}
@@ -254,13 +271,11 @@ export function ConversationActions(props: ConversationActionsProps) {
           id={`follow-up-${conversation.conversationId}`}
           title={t('snooze.followUpTitle')}
           customSubmit={t('snooze.followUpCustomSubmit')}
-          clearLabel={t('snooze.followUpCancel')}
           busy={busy}
           onPick={(at) => void run(change('follow-up', { at: at.toISOString() }), () => {
             close();
             say(t('snooze.followUpSet', { at: i18n.formatFullDate(at.toISOString()) }));
           })}
-          onClear={() => void run(change('follow-up', { at: null }), () => say(changed.current ? t('snooze.followUpCancelled') : t('snooze.noFollowUp')))}
           onClose={close}
         />
       ) : null}

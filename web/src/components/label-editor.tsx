@@ -1,8 +1,8 @@
 /**
  * A conversation's manual labels: each with its own remove button, and a field to add one,
- * suggesting the mailbox's defined labels when the caller may read them (mailbox admins: the
- * label definitions are part of the mailbox's settings). Any other text is a label too: the API
- * takes free labels and keeps them on the conversation only.
+ * suggesting the mailbox's defined labels to every member (their names come with the caller's
+ * mailboxes, GET /api/mailboxes). Any other text is a label too: the API takes free labels and
+ * keeps them on the conversation only.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useI18n } from '../i18n/i18n';
@@ -18,7 +18,7 @@ export function normalizeLabel(label: string): string {
 export interface LabelEditorProps {
   id: string;
   labels: string[];
-  /** The mailbox's defined labels, when known. */
+  /** The names of the mailbox's defined labels (empty until known). */
   suggestions: string[];
   busy: boolean;
   onAdd: (label: string) => void;

@@ -1,7 +1,8 @@
 /**
  * Choosing a time for a snooze or a follow-up reminder: three presets shown with the time they
- * stand for (later today, tomorrow morning, next week), a date and time of one's own, and the way
- * back (wake up now, cancel the reminder). A panel under the actions bar, not a floating menu:
+ * stand for (later today, tomorrow morning, next week) and a date and time of one's own. The way
+ * back (wake up now, cancel the reminder) sits with the time set, under the actions bar, where it
+ * shows only when there is something to undo. A panel under the actions bar, not a floating menu:
  * it stays in the tab order, Escape closes it and gives the focus back to its button.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -14,10 +15,8 @@ export interface SchedulePanelProps {
   /** What the times are for ("Snooze until", "Remind me"). */
   title: string;
   customSubmit: string;
-  clearLabel: string;
   busy: boolean;
   onPick: (at: Date) => void;
-  onClear: () => void;
   onClose: () => void;
 }
 
@@ -95,9 +94,25 @@ export function SchedulePanel(props: SchedulePanelProps) {
         {error !== null ? <p id={`${props.id}-custom-error`} class="field-error schedule__error" role="alert">{t(error)}</p> : null}
       </form>
       <div class="schedule__footer">
-        <button type="button" class="button button--small button--ghost" disabled={props.busy} onClick={props.onClear}>{props.clearLabel}</button>
         <button type="button" class="button button--small button--ghost" onClick={props.onClose}>{t('app.close')}</button>
       </div>
     </div>
   );
+}
+
+const scheduleFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * A snooze or reminder time as people say it ("Tue 24 Nov, 08:00", "mar. 24 nov., 08:00"): weekday,
+ * day, month and time in the user's locale, without the year these times (within a year) never need.
+ */
+export function formatScheduleTime(locale: string, iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  let format = scheduleFormats.get(locale);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+    scheduleFormats.set(locale, format);
+  }
+  return format.format(date);
 }

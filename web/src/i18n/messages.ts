@@ -972,6 +972,21 @@ export const en = {
   'outboxLinks.type.project': 'Project',
   'outboxLinks.type.offer': 'Offer',
   'outboxLinks.type.booking': 'Booking',
+
+  'views.archived': 'Archived',
+  'views.snoozed': 'Snoozed',
+  'views.archivedHeading': 'Archived conversations of {mailbox}',
+  'views.snoozedHeading': 'Snoozed conversations of {mailbox}',
+  'views.archivedIntro': 'Out of the lists until unarchived or the customer writes again.',
+  'views.snoozedIntro': 'They come back to the lists at their time, or when the customer writes.',
+  'views.back': 'Back to the conversations of {mailbox}',
+  'views.archivedEmpty': 'No archived conversation.',
+  'views.snoozedEmpty': 'No snoozed conversation.',
+  'views.unarchivedCount.one': '{count} conversation unarchived.',
+  'views.unarchivedCount.other': '{count} conversations unarchived.',
+  'views.snoozedUntil': 'Snoozed until {at}',
+  'views.followUpAt': 'Follow-up reminder {at}',
+  'views.schedule': 'Snooze and reminder',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -1945,4 +1960,19 @@ export const fr: Messages = {
   'outboxLinks.type.project': 'Projet',
   'outboxLinks.type.offer': 'Offre',
   'outboxLinks.type.booking': 'Réservation',
+
+  'views.archived': 'Archivées',
+  'views.snoozed': 'En attente',
+  'views.archivedHeading': 'Conversations archivées de {mailbox}',
+  'views.snoozedHeading': 'Conversations en attente de {mailbox}',
+  'views.archivedIntro': 'Hors des listes jusqu’à leur désarchivage ou un nouveau message du client.',
+  'views.snoozedIntro': 'Elles reviennent dans les listes à l’heure prévue, ou quand le client écrit.',
+  'views.back': 'Retour aux conversations de {mailbox}',
+  'views.archivedEmpty': 'Aucune conversation archivée.',
+  'views.snoozedEmpty': 'Aucune conversation en attente.',
+  'views.unarchivedCount.one': '{count} conversation désarchivée.',
+  'views.unarchivedCount.other': '{count} conversations désarchivées.',
+  'views.snoozedUntil': 'En attente jusqu’au {at}',
+  'views.followUpAt': 'Rappel de suivi le {at}',
+  'views.schedule': 'Attente et rappel',
 };

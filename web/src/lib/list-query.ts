@@ -20,8 +20,20 @@ export interface ListQuery {
   q: string | null;
   /** A department's name (as the mailboxes list it): the list spans its mailboxes. */
   department: string | null;
-  /** `trash`: the mailbox's trashed conversations instead of the list. */
-  view: 'trash' | null;
+  /**
+   * `trash`: the mailbox's trashed conversations instead of the list; `archived` / `snoozed`: its
+   * archived or snoozed conversations (the API's `archived=true` / `snoozed=true`), with the list's
+   * filters but without search (the search covers the default lists only).
+   */
+  view: ListView | null;
+}
+
+export type ListView = 'trash' | 'archived' | 'snoozed';
+const VIEWS: readonly string[] = ['trash', 'archived', 'snoozed'] satisfies ListView[];
+
+/** The shelves listed with the normal conversation rows (the trash has rows of its own). */
+export function isShelfView(view: ListView | null): view is 'archived' | 'snoozed' {
+  return view === 'archived' || view === 'snoozed';
 }
 
 export const EMPTY_QUERY: ListQuery = {
@@ -36,11 +48,12 @@ export function parseListQuery(params: URLSearchParams): ListQuery {
     return raw ? raw : null;
   };
   const attachment = value('hasAttachment');
+  const view = value('view');
   return {
     status: value('status'), assignee: value('assignee'), label: value('label'), qualification: value('qualification'),
     hasAttachment: attachment === 'true' || attachment === 'false' ? attachment : null,
     from: value('from'), to: value('to'), q: value('q'), department: value('department'),
-    view: value('view') === 'trash' ? 'trash' : null,
+    view: view !== null && VIEWS.includes(view) ? view as ListView : null,
   };
 }
 
@@ -66,7 +79,9 @@ export function sameQuery(a: ListQuery, b: ListQuery): boolean {
 /**
  * The API request for one page of this list: the search when `q` is set, else the filtered list;
  * a department's (over all its mailboxes) when `department` is set, else the mailbox's. The trash
- * is the mailbox's own list of trashed conversations, without the other filters.
+ * is the mailbox's own list of trashed conversations, without the other filters. The archived
+ * and snoozed views are the filtered list on that shelf; a department's list has an archived shelf
+ * but no snoozed one (GET /api/conversations), so the snoozed view is always the mailbox's.
  */
 export function apiListPath(mailboxId: string, query: ListQuery, cursor: string | null, limit: number): string {
   const base = `/api/mailboxes/${encodeURIComponent(mailboxId)}`;
@@ -75,18 +90,21 @@ export function apiListPath(mailboxId: string, query: ListQuery, cursor: string 
     if (cursor) params.set('cursor', cursor);
     return `${base}/conversations?${params}`;
   }
-  if (query.q !== null) {
+  const shelf = isShelfView(query.view) ? query.view : null;
+  if (query.q !== null && shelf === null) {
     const params = new URLSearchParams({ q: query.q, limit: String(Math.min(limit, 50)) });
     if (query.department !== null) params.set('department', query.department);
     if (cursor) params.set('cursor', cursor);
     return query.department !== null ? `/api/search?${params}` : `${base}/search?${params}`;
   }
   const params = new URLSearchParams({ limit: String(limit) });
-  if (query.department !== null) params.set('department', query.department);
+  const department = shelf === 'snoozed' ? null : query.department;
+  if (department !== null) params.set('department', department);
+  if (shelf !== null) params.set(shelf, 'true');
   for (const key of ['status', 'assignee', 'label', 'qualification', 'hasAttachment', 'from', 'to'] as const) {
     const value = query[key];
     if (value) params.set(key, value);
   }
   if (cursor) params.set('cursor', cursor);
-  return query.department !== null ? `/api/conversations?${params}` : `${base}/conversations?${params}`;
+  return department !== null ? `/api/conversations?${params}` : `${base}/conversations?${params}`;
 }

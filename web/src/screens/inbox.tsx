@@ -1,11 +1,16 @@
 /**
  * A mailbox: the conversation list (status filter, paging, polling for new mail) beside the
  * reading pane, driven by mouse or by keyboard (j/k/Enter/Escape/r). The same screen shows a
- * department's merged list (`?department=`) and the mailbox's trash (`?view=trash`).
+ * department's merged list (`?department=`), the mailbox's trash (`?view=trash`) and its archived
+ * and snoozed conversations (`?view=archived`, `?view=snoozed`: the normal rows, with the list's
+ * filters; choosing a status in the select leaves the view, as it leaves the trash).
+ *
+ * `e` archives the conversation under the cursor (or the ticked ones); in the archived view it
+ * unarchives them instead, so the same key puts a conversation back where it was.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient } from '../api/client';
-import type { ConversationStatus, Mailbox, OutboxItem } from '../api/types';
+import type { ChangeResult, ConversationStatus, ConversationSummary, Mailbox, OutboxItem } from '../api/types';
 import type { ComposeContext } from '../components/composer';
 import { ComposerPanel } from '../components/composer-panel';
 import { ConversationList } from '../components/conversation-list';
@@ -23,7 +28,7 @@ import { departmentsOf, FilterPanel, SearchBox } from '../components/list-filter
 import { TrashList } from '../components/trash-list';
 import { StatsBanner } from '../components/stats-banner';
 import { FailedSends } from '../components/failed-sends';
-import { advancedFilterCount, EMPTY_QUERY, listQueryString, type ListQuery } from '../lib/list-query';
+import { advancedFilterCount, EMPTY_QUERY, isShelfView, listQueryString, type ListQuery } from '../lib/list-query';
 import { useShortcuts } from '../lib/shortcuts';
 import { useConversations } from '../lib/use-conversations';
 import { ConversationView, type ReplyRequest } from './conversation-view';
@@ -31,6 +36,8 @@ import { ConversationView, type ReplyRequest } from './conversation-view';
 const STATUSES: ConversationStatus[] = ['unassigned', 'assigned', 'in_progress', 'todo', 'closed'];
 /** The status select's entry for the trash (a view of the mailbox rather than a status). */
 const TRASH_OPTION = 'view:trash';
+/** The status select's entries for the archived and snoozed shelves. */
+const SHELF_OPTIONS = { archived: 'view:archived', snoozed: 'view:snoozed' } as const;
 
 export interface InboxProps {
   api: ApiClient;
@@ -51,11 +58,17 @@ export function Inbox(props: InboxProps) {
   const { t, tp } = i18n;
   const { mailbox, conversationId: openId } = props;
   const trash = props.query.view === 'trash';
-  const status = !trash && props.query.status && (STATUSES as string[]).includes(props.query.status) ? props.query.status : null;
-  // The trash is the mailbox's own list: the other filters do not apply there.
-  const query: ListQuery = trash ? { ...EMPTY_QUERY, view: 'trash' } : { ...props.query, status };
+  const shelf = isShelfView(props.query.view) ? props.query.view : null;
+  const status = !trash && shelf === null && props.query.status && (STATUSES as string[]).includes(props.query.status) ? props.query.status : null;
+  // The trash is the mailbox's own list: the other filters do not apply there. The shelves take the
+  // list's filters but not the search; only the archived shelf spans a department (as the API does).
+  const query: ListQuery = trash
+    ? { ...EMPTY_QUERY, view: 'trash' }
+    : shelf !== null
+      ? { ...props.query, status: null, q: null, department: shelf === 'snoozed' ? null : props.query.department }
+      : { ...props.query, status };
   const department = query.department;
-  const departments = departmentsOf(props.mailboxes);
+  const departments = shelf === 'snoozed' ? [] : departmentsOf(props.mailboxes);
   const mailboxNames = Object.fromEntries(props.mailboxes.map((m) => [m.mailboxId, m.name]));
   const queryKey = listQueryString(query);
   const { state, loadMore, refresh, reload, patch } = useConversations(props.api, mailbox.mailboxId, query);
@@ -135,6 +148,39 @@ export function Inbox(props: InboxProps) {
     });
   };
 
+  /** `e` in the archived view: back in the default lists, each with the version shown. */
+  const unarchive = async (targets: ConversationSummary[]): Promise<void> => {
+    let failed = 0;
+    for (const target of targets) {
+      try {
+        const result = await props.api.send<ChangeResult>(
+          'POST', `/api/conversations/${encodeURIComponent(target.conversationId)}/unarchive`, {},
+          { headers: { 'if-match': `"${target.version}"` } },
+        );
+        patch(result.conversation);
+      } catch {
+        failed += 1;
+      }
+    }
+    setChecked(new Set());
+    setAnnouncement(failed > 0 ? t('bulk.failedOne') : tp('views.unarchivedCount', targets.length));
+    if (openId !== null && failed === 0 && targets.some((c) => c.conversationId === openId)) back();
+    void refresh();
+  };
+  const archiveKey = (): void => {
+    if (shelf !== 'archived') {
+      act({ kind: 'archive' });
+      return;
+    }
+    const targets = checked.size > 0 ? checkedItems : state.items.filter((c) => c.conversationId === selectedId);
+    if (targets.length > 0) void unarchive(targets);
+  };
+  /** A conversation changed in the reading pane: on a shelf, one taken off it leaves the list. */
+  const onSummary = (summary: ConversationSummary): void => {
+    patch(summary);
+    if ((shelf === 'archived' && !summary.archived) || (shelf === 'snoozed' && summary.snoozedUntil === null)) void refresh();
+  };
+
   usePolling(refresh);
 
   // User Timing mark for performance tools (and `npm run bench:web`): the first page is on screen.
@@ -200,7 +246,7 @@ export function Inbox(props: InboxProps) {
       event.preventDefault();
       document.getElementById('list-search')?.focus();
     },
-    e: () => !trash && act({ kind: 'archive' }),
+    e: () => !trash && archiveKey(),
     t: () => !trash && (mailbox.role === 'admin' || mailbox.role === 'dispatcher') && act({ kind: 'assign', assignee: 'me' }),
     l: (event) => {
       if (trash) return;
@@ -232,7 +278,9 @@ export function Inbox(props: InboxProps) {
     setConversationReload((n) => n + 1);
   };
 
-  const empty = query.q !== null
+  const empty = shelf !== null
+    ? t(shelf === 'archived' ? 'views.archivedEmpty' : 'views.snoozedEmpty')
+    : query.q !== null
     ? t('search.none', { q: query.q })
     : advancedFilterCount(query) > 0
       ? t('filters.none')
@@ -251,6 +299,18 @@ export function Inbox(props: InboxProps) {
                 <a href={mailboxPath(mailbox.mailboxId)} onClick={onLinkClick}>{t('trash.back', { mailbox: mailbox.name })}</a>
               </p>
             </>
+          ) : shelf !== null ? (
+            <>
+              <h1 id="list-heading" class="list-pane__title">
+                {t(shelf === 'archived' ? 'views.archivedHeading' : 'views.snoozedHeading', { mailbox: department ?? mailbox.name })}
+              </h1>
+              <p class="list-pane__scope">
+                {t(shelf === 'archived' ? 'views.archivedIntro' : 'views.snoozedIntro')}{' '}
+                <a href={mailboxPath(mailbox.mailboxId, { query: { ...query, view: null } })} onClick={onLinkClick}>
+                  {t('views.back', { mailbox: department ?? mailbox.name })}
+                </a>
+              </p>
+            </>
           ) : department !== null ? (
             <>
               <h1 id="list-heading" class="list-pane__title">{t('filters.departmentHeading', { department })}</h1>
@@ -265,22 +325,27 @@ export function Inbox(props: InboxProps) {
             <h1 id="list-heading" class="list-pane__title">{mailbox.name}</h1>
           )}
           <FailedSends api={props.api} />
-          {trash || department !== null ? null : <StatsBanner api={props.api} mailboxId={mailbox.mailboxId} />}
-          {trash ? null : <SearchBox query={query} onChange={showList} />}
+          {trash || shelf !== null || department !== null ? null : <StatsBanner api={props.api} mailboxId={mailbox.mailboxId} />}
+          {trash || shelf !== null ? null : <SearchBox query={query} onChange={showList} />}
           <div class="list-tools">
             <label class="field field--inline">
               <span>{t('inbox.status')}</span>
               <select
-                value={trash ? TRASH_OPTION : status ?? ''}
+                value={trash ? TRASH_OPTION : shelf !== null ? SHELF_OPTIONS[shelf] : status ?? ''}
                 disabled={query.q !== null}
                 onChange={(event) => {
                   const value = (event.currentTarget as HTMLSelectElement).value;
-                  showList(value === TRASH_OPTION ? { ...EMPTY_QUERY, view: 'trash' } : { ...query, view: null, status: value || null });
+                  if (value === TRASH_OPTION) showList({ ...EMPTY_QUERY, view: 'trash' });
+                  else if (value === SHELF_OPTIONS.archived) showList({ ...query, view: 'archived', status: null, q: null });
+                  else if (value === SHELF_OPTIONS.snoozed) showList({ ...query, view: 'snoozed', status: null, q: null, department: null });
+                  else showList({ ...query, view: null, status: value || null });
                 }}
               >
                 <option value="">{t('inbox.allStatuses')}</option>
                 {STATUSES.map((s) => <option key={s} value={s}>{t(`status.${s}`)}</option>)}
                 <optgroup label={t('trash.views')}>
+                  <option value={SHELF_OPTIONS.archived}>{t('views.archived')}</option>
+                  <option value={SHELF_OPTIONS.snoozed}>{t('views.snoozed')}</option>
                   <option value={TRASH_OPTION}>{t('trash.open')}</option>
                 </optgroup>
               </select>
@@ -400,7 +465,7 @@ export function Inbox(props: InboxProps) {
             version={openSummary ? `${openSummary.lastActivityAt}|${openSummary.messageCount}` : ''}
             backHref={listHref}
             focusOnLoad={!openedByBrowsing.current}
-            onSummary={patch}
+            onSummary={onSummary}
             onGone={() => {
               back();
               void refresh();
