@@ -5,6 +5,7 @@
  * keeps them on the conversation only.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { ActionPanel } from './action-panel';
 import { useI18n } from '../i18n/i18n';
 
 /** The API's limit (shared/workflow/rules.ts, MAX_LABEL_LENGTH). */
@@ -38,19 +39,7 @@ export function LabelEditor(props: LabelEditorProps) {
   }, []);
 
   return (
-    <div
-      class="actions__panel label-editor"
-      role="group"
-      aria-labelledby={`${props.id}-title`}
-      onKeyDown={(event) => {
-        if (event.key === 'Escape') {
-          event.preventDefault();
-          event.stopPropagation();
-          props.onClose();
-        }
-      }}
-    >
-      <p id={`${props.id}-title`} class="actions__panel-title">{t('labels.title')}</p>
+    <ActionPanel id={props.id} class="label-editor" title={t('labels.title')} onClose={props.onClose}>
       {props.labels.length > 0 ? (
         <ul class="label-editor__list">
           {props.labels.map((label) => (
@@ -121,6 +110,6 @@ export function LabelEditor(props: LabelEditorProps) {
       <div class="schedule__footer">
         <button type="button" class="button button--small button--ghost" onClick={props.onClose}>{t('app.close')}</button>
       </div>
-    </div>
+    </ActionPanel>
   );
 }

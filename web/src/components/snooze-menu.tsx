@@ -6,6 +6,7 @@
  * it stays in the tab order, Escape closes it and gives the focus back to its button.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { ActionPanel } from './action-panel';
 import { useI18n } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/messages';
 import { checkScheduleInput, presetTime, SCHEDULE_PRESETS, toLocalInput } from '../lib/schedule-times';
@@ -37,19 +38,7 @@ export function SchedulePanel(props: SchedulePanelProps) {
   }, []);
 
   return (
-    <div
-      class="actions__panel schedule"
-      role="group"
-      aria-labelledby={`${props.id}-title`}
-      onKeyDown={(event) => {
-        if (event.key === 'Escape') {
-          event.preventDefault();
-          event.stopPropagation();
-          props.onClose();
-        }
-      }}
-    >
-      <p id={`${props.id}-title`} class="actions__panel-title">{props.title}</p>
+    <ActionPanel id={props.id} class="schedule" title={props.title} onClose={props.onClose}>
       <ul class="schedule__presets">
         {SCHEDULE_PRESETS.map((preset, index) => {
           const at = presetTime(preset, now);
@@ -96,7 +85,7 @@ export function SchedulePanel(props: SchedulePanelProps) {
       <div class="schedule__footer">
         <button type="button" class="button button--small button--ghost" onClick={props.onClose}>{t('app.close')}</button>
       </div>
-    </div>
+    </ActionPanel>
   );
 }
 
