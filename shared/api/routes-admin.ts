@@ -39,7 +39,7 @@ const adminMailboxSchema = z.object({
   version: z.number().int().describe('Send it back as expectedVersion (or If-Match) with a change.'),
 });
 const departmentSchema = z.object({ departmentId: z.string(), name: z.string(), mailboxIds: z.array(z.string()) });
-const memberSchema = z.object({ email: z.string(), name: z.string(), role: roleEnum });
+export const memberSchema = z.object({ email: z.string(), name: z.string(), role: roleEnum });
 const userSchema = z.object({
   email: z.string(), name: z.string(), orgAdmin: z.boolean(), locale: z.string(), primaryMailboxId: z.string().nullable(),
   roles: z.record(z.string(), roleEnum),

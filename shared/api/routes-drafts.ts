@@ -31,7 +31,7 @@ const contentFields = {
   templateId: id.nullable().default(null).describe('The template the draft started from, if any.'),
 };
 
-const draftSchema = z.object({
+export const draftSchema = z.object({
   draftId: z.string(), mailboxId: z.string(), kind: z.enum(['new', 'reply', 'reply-all', 'forward']),
   conversationId: z.string().nullable(), messageKey: z.string().nullable(),
   to: z.array(addressSchema), cc: z.array(addressSchema), bcc: z.array(addressSchema),

@@ -79,7 +79,7 @@ const presenceResponse = z.object({
   heartbeatSeconds: z.number().int().describe('Send the next heartbeat within this many seconds to stay present.'),
 });
 
-const notificationSchema = z.object({
+export const notificationSchema = z.object({
   notificationId: z.string(), kind: z.enum(['mention', 'assigned', 'delivered']).describe('delivered: a delivery receipt for a message you sent with requestDeliveryReceipt.'), conversationId: z.string(), mailboxId: z.string(),
   subject: z.string(), by: z.string().describe('Who mentioned or assigned.'), message: z.string().nullable(), noteId: z.string().nullable(),
   at: z.string(), readAt: z.string().nullable(),

@@ -95,7 +95,7 @@ function changeResult(outcome: ChangeOutcome, viewer: string): ApiResult {
   }
 }
 
-const noteSchema = z.object({
+export const noteSchema = z.object({
   noteId: z.string(), conversationId: z.string(),
   author: z.string().describe('Email of the member who wrote it.'),
   body: z.string(),

@@ -6,7 +6,11 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type * as z from 'zod';
 import type * as api from '../../shared/api/schemas.js';
+import type { memberSchema } from '../../shared/api/routes-admin.js';
+import type { draftSchema } from '../../shared/api/routes-drafts.js';
 import type { outboxItemSchema } from '../../shared/api/routes-outbox-spec.js';
+import type { noteSchema } from '../../shared/api/routes-workflow.js';
+import type { notificationSchema } from '../../shared/api/routes-workflow-extras.js';
 import type { OutboxStatus as ModelOutboxStatus } from '../../shared/outbox/status.js';
 import type { ConversationStatus as ModelStatus } from '../../shared/model/types.js';
 import type * as web from '../../web/src/api/types.js';
@@ -48,5 +52,19 @@ describe('web/src/api/types.ts matches the API schemas', () => {
     type Item = Api<typeof outboxItemSchema>;
     expectTypeOf<Flat<Omit<web.OutboxItem, 'status'>>>().toEqualTypeOf<Flat<Omit<Item, 'status'>>>();
     expectTypeOf<web.OutboxItem['status']>().toMatchTypeOf<Item['status']>();
+  });
+
+  // The app declares only the fields it reads: each must be sent by the API, with a type it accepts.
+  it('drafts on the server', () => {
+    expectTypeOf<Pick<Api<typeof draftSchema>, keyof web.ServerDraft>>().toMatchTypeOf<web.ServerDraft>();
+  });
+
+  it('internal notes and the members they can mention', () => {
+    expectTypeOf<Pick<Api<typeof noteSchema>, keyof web.ConversationNote>>().toMatchTypeOf<web.ConversationNote>();
+    expectTypeOf<Pick<Api<typeof memberSchema>, keyof web.MailboxMember>>().toMatchTypeOf<web.MailboxMember>();
+  });
+
+  it('in-app notifications', () => {
+    expectTypeOf<Pick<Api<typeof notificationSchema>, keyof web.InAppNotification>>().toMatchTypeOf<web.InAppNotification>();
   });
 });
