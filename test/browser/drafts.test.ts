@@ -160,4 +160,40 @@ describe('drafts on the server', () => {
     await expect.poll(serverDrafts, { timeout: 10_000 }).toEqual([]);
     await page.close();
   });
+
+  it('opens on this device the text another device saved since, rather than save over it', async () => {
+    // Written on the desk, saved, composer closed.
+    await desk.goto(`${web.url}/mailboxes/support`);
+    await desk.getByRole('button', { name: 'Nouveau message' }).click();
+    const panel = desk.getByRole('region', { name: 'Nouveau message' });
+    await panel.getByLabel('Objet').fill('Planning des visites');
+    await typeBody(panel, 'Première version.');
+    await expect.poll(async () => (await serverDrafts()).map((d) => d.html ?? ''), { timeout: 10_000 })
+      .toEqual([expect.stringContaining('Première version.')]);
+    await panel.getByText(/Brouillon enregistré à \d/).waitFor();
+    await panel.getByRole('button', { name: 'Fermer' }).click();
+    await panel.waitFor({ state: 'detached' });
+
+    // Finished on the laptop.
+    const page = await signedIn(laptop, '/drafts');
+    const row = page.getByRole('row').filter({ hasText: 'Planning des visites' });
+    await row.getByRole('button', { name: 'Ouvrir le brouillon « Planning des visites »' }).click();
+    const opened = page.getByRole('region', { name: 'Nouveau message' });
+    await opened.getByRole('textbox', { name: 'Message', exact: true }).click();
+    await page.keyboard.press('End');
+    await page.keyboard.type(' Version finie sur le portable.');
+    await opened.getByRole('button', { name: 'Enregistrer le brouillon' }).click();
+    await expect.poll(async () => (await serverDrafts()).map((d) => d.html ?? ''), { timeout: 10_000 })
+      .toEqual([expect.stringContaining('Version finie sur le portable.')]);
+    await page.close();
+
+    // Back on the desk: the composer opens with the laptop's text.
+    await desk.getByRole('button', { name: 'Nouveau message' }).click();
+    const again = desk.getByRole('region', { name: 'Nouveau message' });
+    await expect.poll(() => again.getByRole('textbox', { name: 'Message', exact: true }).innerText(), { timeout: 10_000 })
+      .toContain('Version finie sur le portable.');
+    expect(await again.getByLabel('Objet').inputValue()).toBe('Planning des visites');
+    await again.getByRole('button', { name: 'Supprimer le brouillon' }).click();
+    await expect.poll(serverDrafts, { timeout: 10_000 }).toEqual([]);
+  });
 });

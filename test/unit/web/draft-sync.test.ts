@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ServerDraft } from '../../../web/src/api/types.js';
-import { DraftSync, adoptServerDraft, localKeyOf, retryPendingDiscards, serverContent, type DraftApi, type DraftSyncStatus } from '../../../web/src/lib/draft-sync.js';
+import { DraftSync, adoptServerDraft, localKeyOf, mayBeBehindServer, refreshFromServer, retryPendingDiscards, serverContent, type DraftApi, type DraftSyncStatus } from '../../../web/src/lib/draft-sync.js';
 import { loadDraft, pendingDiscards, saveDraft, type Draft } from '../../../web/src/lib/drafts.js';
 
 class FakeStorage {
@@ -440,5 +440,64 @@ describe('what goes to the server, and what comes back', () => {
     saveDraft(KEY, { ...draft('<p>other, offline</p>'), synced: false });
     expect(adoptServerDraft(KEY, server)).toBe(false);
     expect(loadDraft(KEY)?.html).toBe('<p>other, offline</p>');
+  });
+});
+
+describe('opening the composer on a draft another device may have changed', () => {
+  it('takes the text another device saved since, and keeps this device\'s copy when the server has nothing newer', async () => {
+    // Prepare
+    const sync = newSync();
+    sync.change(draft('<p>v1</p>'));
+    await sync.saveNow();
+    sync.dispose();
+    const id = sync.draftId!;
+    expect(mayBeBehindServer(KEY)).toBe(true);
+
+    // Act / Assess: nothing newer, nothing changes.
+    expect(await refreshFromServer(api, KEY)).toBe(false);
+    expect(loadDraft(KEY)?.html).toBe('<p>v1</p>');
+
+    // Another device saved version 2: its text replaces the stale copy.
+    api.editElsewhere(id, '<p>finished on the laptop</p>');
+    expect(await refreshFromServer(api, KEY)).toBe(true);
+    expect(loadDraft(KEY)).toMatchObject({ html: '<p>finished on the laptop</p>', serverId: id, serverVersion: 2, synced: true });
+  });
+
+  it('never replaces text typed here and not saved yet, and asks nothing for a copy the server never had', async () => {
+    // Prepare
+    const sync = newSync();
+    sync.change(draft('<p>v1</p>'));
+    await sync.saveNow();
+    const id = sync.draftId!;
+    api.editElsewhere(id, '<p>other device</p>');
+    saveDraft(KEY, { ...draft('<p>typed here, offline</p>'), serverId: id, serverVersion: 1, synced: false });
+    const before = api.calls.length;
+
+    // Act / Assess
+    expect(mayBeBehindServer(KEY)).toBe(false);
+    expect(await refreshFromServer(api, KEY)).toBe(false);
+    expect(loadDraft(KEY)?.html).toBe('<p>typed here, offline</p>');
+    saveDraft(KEY, draft('<p>never saved to the server</p>'));
+    expect(await refreshFromServer(api, KEY)).toBe(false);
+    expect(api.calls.length).toBe(before);
+  });
+
+  it('drops the copy of a draft discarded elsewhere, and keeps it when the server cannot be reached', async () => {
+    // Prepare
+    const sync = newSync();
+    sync.change(draft('<p>v1</p>'));
+    await sync.saveNow();
+    const id = sync.draftId!;
+
+    // Offline: the copy stays.
+    api.offline = true;
+    expect(await refreshFromServer(api, KEY)).toBe(false);
+    expect(loadDraft(KEY)?.html).toBe('<p>v1</p>');
+
+    // Discarded on another device: gone here too.
+    api.offline = false;
+    await api.send('DELETE', `/api/drafts/${id}`);
+    expect(await refreshFromServer(api, KEY)).toBe(true);
+    expect(loadDraft(KEY)).toBeNull();
   });
 });

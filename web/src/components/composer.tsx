@@ -22,7 +22,7 @@ import { useI18n } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/messages';
 import { ADDRESS_FIELDS, fieldOfError, type AddressField, type Chip } from '../lib/addresses';
 import { loadDraft, type Draft } from '../lib/drafts';
-import { DraftSync, type DraftSyncStatus } from '../lib/draft-sync';
+import { DraftSync, mayBeBehindServer, refreshFromServer, type DraftSyncStatus } from '../lib/draft-sync';
 import { describeError } from '../lib/errors';
 import { useSuppressedRecipients } from '../lib/recipient-check';
 import { bodyForSending, inlineImageHtml, inlineSource, isImage, showsUpload } from '../lib/uploads';
@@ -87,7 +87,35 @@ function newKey(): string {
 
 type FieldErrors = Partial<Record<'subject' | 'body' | 'sendAt' | AddressField, string>>;
 
+/**
+ * The composer, once this device's copy of a server draft is up to date with what another device
+ * saved since (a short read, only when the copy names a fully saved server draft).
+ */
 export function Composer(props: ComposerProps) {
+  const { t } = useI18n();
+  const key = draftKeyOf(props.context);
+  const [ready, setReady] = useState(() => !mayBeBehindServer(key));
+  useEffect(() => {
+    if (ready) return;
+    let live = true;
+    void refreshFromServer(props.api, key).finally(() => {
+      if (live) setReady(true);
+    });
+    return () => {
+      live = false;
+    };
+  }, []);
+  if (!ready) {
+    return (
+      <section class="composer" aria-busy="true">
+        <p class="muted">{t('app.loading')}</p>
+      </section>
+    );
+  }
+  return <ComposerForm {...props} />;
+}
+
+function ComposerForm(props: ComposerProps) {
   const i18n = useI18n();
   const { t } = i18n;
   const { context } = props;

@@ -126,6 +126,39 @@ export function adoptServerDraft(key: string, draft: ServerDraft): boolean {
   return saveDraft(key, localOfServer(draft));
 }
 
+/** Whether this device's copy is a server draft it fully saved, which another device may have saved since. */
+export function mayBeBehindServer(key: string): boolean {
+  const local = loadDraft(key);
+  return typeof local?.serverId === 'string' && local.synced === true;
+}
+
+/**
+ * Before the composer opens this device's copy of a server draft, brings it up to date: the text
+ * another device saved since replaces it (typing here would otherwise save over that text), and a
+ * draft sent or discarded elsewhere is dropped here too. Text typed here and not saved yet is never
+ * replaced. Unreachable server: the copy stays as it is. True when the copy changed.
+ */
+export async function refreshFromServer(api: DraftApi, key: string): Promise<boolean> {
+  const local = loadDraft(key);
+  if (!local || typeof local.serverId !== 'string' || local.synced !== true) return false;
+  let server: ServerDraft;
+  try {
+    server = (await api.get<{ draft: ServerDraft }>(`/api/drafts/${encodeURIComponent(local.serverId)}`)).draft;
+  } catch (error) {
+    if (failureOf(error).status !== 404) return false;
+    deleteDraft(key);
+    announceDraftsChanged();
+    return true;
+  }
+  if (server.status !== 'draft') {
+    deleteDraft(key);
+    announceDraftsChanged();
+    return true;
+  }
+  if (server.version <= (local.serverVersion ?? 0)) return false;
+  return saveDraft(key, localOfServer(server));
+}
+
 /** Deletes a server draft; one that cannot be reached now is remembered for a later attempt. */
 export async function deleteServerDraft(api: DraftApi, draftId: string): Promise<void> {
   try {
