@@ -56,18 +56,21 @@ export function syntheticConversations(count: number, mailboxId = 'support', now
 }
 
 /** Serves `items` for the mailbox's list route, paged as the API does (opaque offset cursors). */
-export async function serveSyntheticList(page: Page, items: Summary[]): Promise<{ requests: () => number }> {
+export async function serveSyntheticList(page: Page, items: Summary[]): Promise<{ requests: () => number; cursors: () => string[] }> {
   let requests = 0;
+  const cursors: string[] = [];
   await page.route((url) => /\/api\/mailboxes\/[^/]+\/conversations$/.test(url.pathname), async (route: Route) => {
     requests += 1;
     const url = new URL(route.request().url());
+    const cursor = url.searchParams.get('cursor');
+    if (cursor !== null) cursors.push(cursor);
     const limit = Number(url.searchParams.get('limit') ?? 25);
     const offset = Number(url.searchParams.get('cursor') ?? 0);
     const page = items.slice(offset, offset + limit);
     const next = offset + limit < items.length ? String(offset + limit) : null;
     await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ items: page, nextCursor: next }) });
   });
-  return { requests: () => requests };
+  return { requests: () => requests, cursors: () => [...cursors] };
 }
 
 /** Scrolls the list to its end until every page is loaded; returns the number of rows the list holds. */
