@@ -134,6 +134,8 @@ export interface UploadLink {
 /** Presigned uploads (see {@link S3DownloadLinks.uploadLink}); a port so routes can be tested without S3. */
 export interface UploadLinks {
   uploadLink(key: string, options: UploadLinkOptions): Promise<UploadLink>;
+  /** A short-lived GET of an upload (the author's own), e.g. to show an inline image again. */
+  link(key: string, options: { filename: string; contentType: string; inline?: boolean; expiresInSeconds?: number }): Promise<string>;
 }
 
 /**

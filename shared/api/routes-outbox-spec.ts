@@ -155,6 +155,20 @@ export const composeRouteSpecs = {
     response: { status: 201, schema: uploadResponseSchema, description: 'The upload link (valid 15 minutes).' },
     errors: [400, 404],
   }),
+  readUploads: defineRouteSpec({
+    method: 'POST', path: '/api/mailboxes/{mailboxId}/uploads/read-links', operationId: 'readUploads', tags: ['outbox'],
+    summary: "Short-lived links to read the caller's own uploads back, e.g. to show again the inline images of a draft opened later (the draft names them without a signature). Another member's upload is answered as missing. Members of the mailbox only.",
+    params: z.object({ mailboxId: id }),
+    body: z.strictObject({ uploadKeys: z.array(z.string().min(1).max(1024)).min(1).max(20).describe('Keys the upload links were issued for.') }),
+    response: {
+      status: 200,
+      schema: z.object({
+        links: z.array(z.object({ uploadKey: z.string(), url: z.string(), expiresAt: z.string() })).describe('One per own upload, in the order asked; keys that are not the caller\'s are left out.'),
+      }),
+      description: 'The read links (valid 15 minutes).',
+    },
+    errors: [400, 404],
+  }),
   checkRecipients: defineRouteSpec({
     method: 'POST', path: '/api/mailboxes/{mailboxId}/recipient-checks', operationId: 'checkRecipients', tags: ['outbox'],
     summary: "Which of these addresses are on the organisation's suppression list (an earlier permanent bounce or spam complaint), so the composer can warn while the message is written. Nothing is refused: a message to them is still sent. Members of the mailbox only.",

@@ -17,7 +17,7 @@ import { ComposeRefusedError, composeMessage, type ComposeRequest } from '../out
 import { suppressedAmong, suppressionSentence } from '../outbox/delivery-suppression.js';
 import type { OutboxRecord } from '../outbox/outbox-store.js';
 import { DraftStore, sendDraft, type Draft } from './drafts.js';
-import { newUploadKey, UPLOAD_LINK_SECONDS } from './uploads.js';
+import { filenameOfUpload, isOwnUpload, newUploadKey, UPLOAD_LINK_SECONDS } from './uploads.js';
 
 /** The outbox routes' own helpers, passed in so both answer alike. */
 export interface ComposeRouteHelpers {
@@ -93,6 +93,18 @@ export function createComposeRoutes(deps: OutboxRouteDeps, helpers: ComposeRoute
       const expiresAt = new Date(deps.outbox.clock.now().getTime() + link.expiresInSeconds * 1000).toISOString();
       return { status: 201, body: { uploadKey, url: link.url, method: link.method, headers: link.headers, expiresAt } };
     }),
+    implementRoute(specs.readUploads, async ({ claims, params, body }) => {
+      const caller = await loadCaller(claims, deps.directory);
+      if (!Object.hasOwn(caller.roles, params.mailboxId)) throw problems.notFound('This mailbox');
+      uploads ??= uploadLinksFromEnv();
+      const expiresAt = new Date(deps.outbox.clock.now().getTime() + UPLOAD_LINK_SECONDS * 1000).toISOString();
+      const own = [...new Set(body.uploadKeys)].filter((key) => isOwnUpload(key, caller.orgId, caller.email));
+      const links = await Promise.all(own.map(async (uploadKey) => ({
+        uploadKey, expiresAt,
+        url: await uploads!.link(uploadKey, { filename: filenameOfUpload(uploadKey), contentType: imageTypeOf(uploadKey), inline: true, expiresInSeconds: UPLOAD_LINK_SECONDS }),
+      })));
+      return { status: 200, body: { links } };
+    }),
     implementRoute(specs.checkRecipients, async ({ claims, params, body }) => {
       const caller = await loadCaller(claims, deps.directory);
       if (!Object.hasOwn(caller.roles, params.mailboxId)) throw problems.notFound('This mailbox');
@@ -103,4 +115,11 @@ export function createComposeRoutes(deps: OutboxRouteDeps, helpers: ComposeRoute
       return { status: 200, body: { suppressed } };
     }),
   ];
+}
+
+/** The image type of an upload by its name (the link names a type: S3 would otherwise answer its own). */
+function imageTypeOf(key: string): string {
+  const extension = /\.([a-z0-9]+)$/i.exec(key)?.[1]?.toLowerCase();
+  const types: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp' };
+  return (extension && types[extension]) || 'application/octet-stream';
 }

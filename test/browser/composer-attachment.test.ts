@@ -221,6 +221,30 @@ describe('attachments in the composer', () => {
     await again.waitFor({ state: 'detached' });
   });
 
+  it('shows again the image put in the text when the draft is reopened, and still sends it by its address', async () => {
+    // Prepare: an image in the text, the reply closed (kept as a draft)
+    const panel = await reply('Brouillon 9005');
+    await panel.getByLabel('Insérer une image').setInputFiles({ name: 'schema.png', mimeType: 'image/png', buffer: PIXEL });
+    await panel.getByRole('textbox', { name: 'Message', exact: true }).locator('img[alt="schema.png"]').waitFor();
+    await page.waitForTimeout(800);
+    await panel.getByRole('button', { name: 'Fermer', exact: true }).click();
+    await panel.waitFor({ state: 'detached' });
+
+    // Act
+    await page.getByRole('button', { name: 'Répondre', exact: true }).click();
+    const again = page.getByRole('region', { name: /Répondre/ });
+    const image = again.getByRole('textbox', { name: 'Message', exact: true }).locator('img[alt="schema.png"]');
+
+    // Assess: the image is read from a signed link, and the body sent names the bare address
+    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 10_000 }).toBe(1);
+    expect(await image.getAttribute('src')).toContain('X-Amz-Signature=');
+    const posted = nextReplyBody();
+    await again.getByRole('button', { name: 'Envoyer' }).click();
+    const body = await posted;
+    expect(body.html).toMatch(/<img src="http:\/\/[^"?]+\/uploads\/[^"?]+\/schema\.png"/);
+    expect(body.html).not.toContain('X-Amz-Signature');
+  });
+
   it('attaches a file dropped on the composer and shows an image pasted in the text', async () => {
     // Prepare
     const panel = await reply('Dépôt 9006');

@@ -335,3 +335,31 @@ describe('recipient check route', () => {
     expect(none.body.errors[0].field).toBe('body.addresses');
   });
 });
+
+describe('upload read links', () => {
+  it("signs a GET for the caller's own uploads only, shown inline with an image type", async () => {
+    // Prepare
+    const mine = (await call(compose, 'POST', '/api/mailboxes/support/uploads', ALEX, { filename: 'plan.png', contentType: 'image/png', size: 10 })).body.uploadKey as string;
+    const theirs = (await call(compose, 'POST', '/api/mailboxes/support/uploads', JULIEN, { filename: 'x.png', contentType: 'image/png', size: 10 })).body.uploadKey as string;
+
+    // Act
+    const read = await call(compose, 'POST', '/api/mailboxes/support/uploads/read-links', ALEX, { uploadKeys: [mine, theirs, '../etc/passwd'] });
+
+    // Assess
+    expect(read.status).toBe(200);
+    expect(read.body.links.map((l: { uploadKey: string }) => l.uploadKey)).toEqual([mine]);
+    const url = new URL(read.body.links[0].url);
+    expect(decodeURIComponent(url.pathname)).toBe(`/${mine}`);
+    expect(url.searchParams.get('x-id')).toBe('GetObject');
+    expect(url.searchParams.get('response-content-type')).toBe('image/png');
+    expect(url.searchParams.get('response-content-disposition')).toMatch(/^inline/);
+    expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('refuses non-members (404) and an empty list (400 naming the field)', async () => {
+    const outsider = await call(compose, 'POST', '/api/mailboxes/support/uploads/read-links', SARAH, { uploadKeys: ['uploads/a/b/c/d.png'] });
+    const none = await call(compose, 'POST', '/api/mailboxes/support/uploads/read-links', ALEX, { uploadKeys: [] });
+    expect(outsider.status).toBe(404);
+    expect(none.body.errors[0].field).toBe('body.uploadKeys');
+  });
+});

@@ -25,7 +25,7 @@ import { loadDraft, type Draft } from '../lib/drafts';
 import { DraftSync, mayBeBehindServer, refreshFromServer, type DraftSyncStatus } from '../lib/draft-sync';
 import { describeError } from '../lib/errors';
 import { useSuppressedRecipients } from '../lib/recipient-check';
-import { bodyForSending, inlineImageHtml, inlineSource, isImage, showsUpload } from '../lib/uploads';
+import { bodyForSending, inlineImageHtml, inlineKeysShown, inlineSource, isImage, showsUpload, withReadLinks } from '../lib/uploads';
 import { AddressChips, makeChip } from './address-chips';
 import { ErrorNote } from './error-note';
 import { CaseDocumentPicker, ComposerAttachments, readAsDataUrl, useAttachments, type CaseDocumentRef } from './composer-attachments';
@@ -166,6 +166,25 @@ function ComposerForm(props: ComposerProps) {
   /** Bumped when a template replaces the body: the editor starts again from it. */
   const [bodyGeneration, setBodyGeneration] = useState(0);
   const [bodyStart, setBodyStart] = useState(start.html);
+  // A restored draft names its inline images by their bare upload address, which cannot be read:
+  // show them from read links (the body sent keeps the address).
+  useEffect(() => {
+    const keys = inlineKeysShown(start.html, (start.attachments ?? []).filter((a) => a.inline).map((a) => a.uploadKey));
+    if (keys.length === 0) return;
+    let live = true;
+    props.api.send<{ links: { uploadKey: string; url: string }[] }>('POST', `/api/mailboxes/${encodeURIComponent(context.mailbox.mailboxId)}/uploads/read-links`, { uploadKeys: keys })
+      .then(({ links }) => {
+        if (!live || links.length === 0) return;
+        setBodyStart(withReadLinks(body.current.html, links));
+        setBodyGeneration((n) => n + 1);
+      })
+      .catch(() => {
+        // The images stay shown by their alt text; the body sent is unchanged.
+      });
+    return () => {
+      live = false;
+    };
+  }, []);
   const [dirty, setDirty] = useState(false);
   const [savedAt, setSavedAt] = useState<string | null>(restored ? restored.savedAt : null);
   const [sending, setSending] = useState(false);

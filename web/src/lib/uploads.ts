@@ -122,6 +122,26 @@ export function showsUpload(html: string, uploadKey: string): boolean {
   return html.includes(`/${keyInPath(uploadKey)}"`) || html.includes(`/${uploadKey}"`);
 }
 
+/** The inline uploads among `keys` that the HTML shows by their bare address (a draft saved earlier). */
+export function inlineKeysShown(html: string, keys: string[]): string[] {
+  return keys.filter((key) => showsUpload(html, key) && !html.includes(`${UPLOAD_ATTRIBUTE}="`));
+}
+
+/**
+ * Shows each inline upload of a restored draft from a read link (its bare address cannot be
+ * read), remembering the address so the body sent names it as before.
+ */
+export function withReadLinks(html: string, links: { uploadKey: string; url: string }[]): string {
+  if (links.length === 0) return html;
+  return html.replace(/<img\b[^>]*>/gi, (tag) => {
+    if (tag.includes(UPLOAD_ATTRIBUTE)) return tag;
+    const src = /\ssrc="([^"]*)"/i.exec(tag);
+    if (!src) return tag;
+    const link = links.find((l) => src[1]!.endsWith(`/${keyInPath(l.uploadKey)}`) || src[1]!.endsWith(`/${l.uploadKey}`));
+    return link ? tag.replace(src[0], ` src="${attribute(link.url)}" ${UPLOAD_ATTRIBUTE}="${src[1]}"`) : tag;
+  });
+}
+
 export async function requestUploadLink(api: UploadApi, mailboxId: string, file: { name: string; size: number; type: string }): Promise<UploadLink> {
   return api.send<UploadLink>('POST', `/api/mailboxes/${encodeURIComponent(mailboxId)}/uploads`, {
     filename: file.name, contentType: contentTypeOf(file), size: file.size,
