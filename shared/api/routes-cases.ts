@@ -21,13 +21,12 @@ import { defineRoute, type AnyRoute, type ApiResult } from './router.js';
 import type { ApiDeps } from './routes.js';
 import { unwrapResult } from './routes-contacts.js';
 import { etag, expectedVersionOf } from './routes-workflow.js';
-import { addressSchema, id } from './schemas.js';
+import { addressSchema, expectedVersionField as expectedVersion, id } from './schemas.js';
 
 /** Lifetime of download links, as for raw messages. */
 const LINK_SECONDS = 300;
 
 const text = (max: number) => z.string().trim().min(1).max(max).regex(/^[^\p{Cc}]+$/u, 'no control characters');
-const expectedVersion = z.number().int().min(0).optional().describe('The version the change was decided on; If-Match does the same.');
 const reference = z.string().regex(CASE_REFERENCE, 'a case reference such as C-2026-0042').transform((v) => v.toUpperCase());
 const recordType = z.string().trim().toLowerCase().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'lower-case letters, digits, - and _');
 const recordId = z.string().trim().min(1).max(128).regex(/^[^\p{Cc}/#]+$/u, 'no control characters, / or #');

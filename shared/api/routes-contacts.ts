@@ -16,11 +16,10 @@ import { problems } from './problem.js';
 import { defineRoute, type AnyRoute } from './router.js';
 import type { ApiDeps } from './routes.js';
 import { etag, expectedVersionOf } from './routes-workflow.js';
-import { id } from './schemas.js';
+import { expectedVersionField as expectedVersion, id } from './schemas.js';
 
 const email = z.email().max(254).transform((value) => value.toLowerCase());
 const fullName = z.string().trim().max(200).regex(/^[^\p{Cc}]*$/u, 'no control characters');
-const expectedVersion = z.number().int().min(0).optional().describe('The version the change was decided on; If-Match does the same.');
 const limit = z.coerce.number().int().min(1).max(100).default(25).describe('Page size, 1 to 100.');
 
 export const contactSchema = z.object({

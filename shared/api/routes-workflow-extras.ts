@@ -21,7 +21,7 @@ import { cursorParam, encodeCursor } from './cursor.js';
 import { problems, ProblemError } from './problem.js';
 import { defineRoute, type AnyRoute, type ApiResult, type Claims } from './router.js';
 import type { ApiDeps } from './routes-core.js';
-import { conversationSummarySchema, historyEntrySchema, id } from './schemas.js';
+import { conversationChangeSchema as changeResponse, conversationParams, expectedVersionField as expectedVersion, historyEntrySchema, id } from './schemas.js';
 
 /**
  * Workflow attributes every conversation view carries besides the summary's. `snoozedUntil` and
@@ -49,9 +49,6 @@ export const workflowHistorySchema = z.object({
   nextCursor: z.string().nullable(),
 });
 
-const changeResponse = z.object({ conversation: conversationSummarySchema, changed: z.boolean() });
-const expectedVersion = z.number().int().min(0).optional().describe('The version the change was decided on; the If-Match header does the same.');
-const conversationParams = z.object({ conversationId: id });
 
 const qualificationSchema = z.object({
   qualificationId: z.string(), name: z.string(), description: z.string().nullable(),

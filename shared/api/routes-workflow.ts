@@ -22,15 +22,12 @@ import { cursorParam, encodeCursor } from './cursor.js';
 import { problems, ProblemError } from './problem.js';
 import { defineRoute, type AnyRoute, type ApiResult } from './router.js';
 import type { ApiDeps } from './routes-core.js';
-import { conversationListSchema, conversationSummarySchema, id } from './schemas.js';
+import { conversationChangeSchema as changeResponse, conversationListSchema, conversationParams, conversationSummarySchema, expectedVersionField as expectedVersion, id } from './schemas.js';
 import { createWorkflowExtraRoutes, workflowHistorySchema, workflowSummaryFields } from './routes-workflow-extras.js';
 
 const statusEnum = z.enum(CONVERSATION_STATUSES as [ConversationStatus, ...ConversationStatus[]]);
 const email = z.email().max(254).transform((value) => value.toLowerCase());
-const expectedVersion = z.number().int().min(0).optional()
-  .describe('The version the change was decided on; the If-Match header does the same.');
 const label = z.string().trim().min(1).max(MAX_LABEL_LENGTH).regex(/^[^\p{Cc}]+$/u, 'no control characters');
-const conversationParams = z.object({ conversationId: id });
 
 /** The caller-relative view of a conversation, as lists and changes return it. */
 export function conversationSummary(c: WorkflowConversation, viewer: string): z.infer<typeof conversationSummarySchema> {
@@ -109,11 +106,6 @@ function noteView(note: Note): z.infer<typeof noteSchema> {
     mentions: note.mentions, createdAt: note.createdAt,
   };
 }
-
-const changeResponse = z.object({
-  conversation: conversationSummarySchema,
-  changed: z.boolean().describe('False when the conversation already was in the requested state.'),
-});
 
 /**
  * The workflow's routes, registered by `createRoutes`; they share its `ConversationWorkflow` so the

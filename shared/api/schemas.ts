@@ -37,6 +37,18 @@ export const conversationSummarySchema = z.object({
     .describe('When the follow-up reminder set on the conversation is due, or null. Exact where the conversation itself is read (as `snoozedUntil`); conversation lists leave it null.'),
 });
 
+/** The version a change was decided on (optimistic concurrency); an `If-Match` header does the same. */
+export const expectedVersionField = z.number().int().min(0).optional()
+  .describe('The version the change was decided on; the If-Match header does the same.');
+
+export const conversationParams = z.object({ conversationId: id });
+
+/** What a conversation change answers: its new state, and whether anything changed. */
+export const conversationChangeSchema = z.object({
+  conversation: conversationSummarySchema,
+  changed: z.boolean().describe('False when the conversation already was in the requested state.'),
+});
+
 export const conversationListSchema = z.object({
   items: z.array(conversationSummarySchema),
   nextCursor: z.string().nullable().describe('Pass as `cursor` to get the next page; null on the last page.'),
